@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { relations } from './relations.js';
+
+/** One drizzle instance type for both drivers: application code never knows which it has. */
+export type Database = PgAsyncDatabase<PgQueryResultHKT, typeof relations>;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: 'postgres' | 'pglite';
+  /** Applies the committed drizzle-kit migrations (idempotent). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL server URL; without it the embedded database is used. */
+  databaseUrl?: string;
+  /** Embedded database directory; in memory when absent. */
+  dataDir?: string;
+  /** postgres.js pool size. */
+  maxConnections?: number;
+  /** Called with every statement drizzle sends (tests count statements with it). */
+  onQuery?: (statement: string, params: unknown[]) => void;
+}
+
+const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export async function openDatabase({
+  databaseUrl,
+  dataDir,
+  maxConnections = 10,
+  onQuery,
+}: DatabaseOptions): Promise<DatabaseHandle> {
+  const logger = onQuery ? { logQuery: onQuery } : undefined;
+  if (databaseUrl) {
+    const client = postgres(databaseUrl, { max: maxConnections, onnotice: () => {} });
+    const db = drizzlePostgres({ client, relations, logger });
+    return {
+      db,
+      driver: 'postgres',
+      migrate: async () => {
+        await migratePostgres(db, { migrationsFolder });
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, relations, logger });
+  return {
+    db,
+    driver: 'pglite',
+    migrate: async () => {
+      await migratePglite(db, { migrationsFolder });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Runs a hand-written statement and returns its rows as plain objects. */
+export function queryRows<Row extends Record<string, unknown>>(db: Database, statement: SQL): Promise<Row[]> {
+  return db.execute<Row>(statement, 'objects');
+}

@@ -1,0 +1,72 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { integer, jsonb, numeric, pgTable, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { campaigns } from './campaigns.js';
+
+/**
+ * Utilization = current / target, 0 when the target is 0 (contract). Computed by the
+ * database so no writer can store an inconsistent value. The seed stored decimal(5,4),
+ * which overflows at 1000 %; numeric(18,4) holds every ratio of valid inputs (int/int and
+ * numeric(12,2)/0.01), so ingest never has to reject a real over-capacity reading.
+ */
+const utilization = (name: string, current: string, target: string) =>
+  numeric(name, { precision: 18, scale: 4 })
+    .notNull()
+    .generatedAlwaysAs(
+      (): SQL =>
+        sql`coalesce(round(${sql.identifier(current)}::numeric / nullif(${sql.identifier(target)}, 0), 4), 0)`,
+    );
+
+const money = (name: string) => numeric(name, { precision: 12, scale: 2 });
+
+export const campaignMetricsSnapshots = pgTable(
+  'campaign_metrics_snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    snapshotDate: timestamp('snapshot_date', { withTimezone: true }).notNull(),
+
+    volunteersTarget: integer('volunteers_target').notNull(),
+    volunteersCurrent: integer('volunteers_current').notNull(),
+    volunteersUtilization: utilization('volunteers_utilization', 'volunteers_current', 'volunteers_target'),
+    beneficiariesTarget: integer('beneficiaries_target').notNull(),
+    beneficiariesCurrent: integer('beneficiaries_current').notNull(),
+    beneficiariesUtilization: utilization(
+      'beneficiaries_utilization',
+      'beneficiaries_current',
+      'beneficiaries_target',
+    ),
+    sessionsTarget: integer('sessions_target').notNull(),
+    sessionsCurrent: integer('sessions_current').notNull(),
+    sessionsUtilization: utilization('sessions_utilization', 'sessions_current', 'sessions_target'),
+
+    budgetAllocated: money('budget_allocated').notNull(),
+    budgetSpent: money('budget_spent').notNull(),
+    budgetRemaining: money('budget_remaining')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`budget_allocated - budget_spent`),
+    budgetUtilization: utilization('budget_utilization', 'budget_spent', 'budget_allocated'),
+
+    sroiScore: numeric('sroi_score', { precision: 10, scale: 2 }),
+    averageVisScore: numeric('average_vis_score', { precision: 10, scale: 2 }),
+    totalHoursLogged: numeric('total_hours_logged', { precision: 12, scale: 2 }),
+    totalSessionsCompleted: integer('total_sessions_completed'),
+
+    seatsUsed: integer('seats_used'),
+    seatsCommitted: integer('seats_committed'),
+    creditsConsumed: money('credits_consumed'),
+    creditsAllocated: money('credits_allocated'),
+    learnersServed: integer('learners_served'),
+    learnersCommitted: integer('learners_committed'),
+
+    fullSnapshot: jsonb('full_snapshot').notNull().$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // One raw snapshot per campaign and instant (ingest upserts on it); it is also the
+  // time-series index every read uses: campaign equality plus a snapshot_date range.
+  (t) => [uniqueIndex('campaign_metrics_snapshots_campaign_date_key').on(t.campaignId, t.snapshotDate)],
+);
+
+export type SnapshotRow = typeof campaignMetricsSnapshots.$inferSelect;
+export type SnapshotInsert = typeof campaignMetricsSnapshots.$inferInsert;

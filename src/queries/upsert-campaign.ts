@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { campaigns } from '../db/schema/campaigns.js';
+import { InputError } from '../ingest/input-error.js';
+import type { CampaignStatus } from '../metrics/catalog.js';
+
+export interface CampaignValues {
+  id?: string;
+  tenantId?: string;
+  name: string;
+  status: CampaignStatus;
+  /** undefined keeps the stored value on update; null clears it. */
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  timeZone?: string | null;
+  highValue?: boolean | null;
+  legalHold?: boolean | null;
+}
+
+const MAX_NAME_LENGTH = 200;
+
+/**
+ * Inserts a campaign or updates the one with this id, in one statement; returns its id.
+ * Optional fields left out keep their stored values (or the column defaults on insert).
+ */
+export async function upsertCampaign(db: Database, values: CampaignValues): Promise<string> {
+  const name = values.name.trim();
+  if (name === '' || name.length > MAX_NAME_LENGTH) {
+    throw new InputError(`input.name must be 1 to ${MAX_NAME_LENGTH} characters`, 'input.name');
+  }
+  if (values.startsAt && values.endsAt && values.startsAt >= values.endsAt) {
+    throw new InputError('input.endsAt must be after input.startsAt', 'input.endsAt');
+  }
+  const provided = Object.fromEntries(
+    Object.entries({
+      tenantId: values.tenantId,
+      startsAt: values.startsAt,
+      endsAt: values.endsAt,
+      // null resets these to their defaults
+      timeZone: values.timeZone === null ? 'UTC' : values.timeZone,
+      highValue: values.highValue === null ? false : values.highValue,
+      legalHold: values.legalHold === null ? false : values.legalHold,
+    }).filter(([, value]) => value !== undefined),
+  );
+  const [row] = await db
+    .insert(campaigns)
+    .values({ ...provided, ...(values.id ? { id: values.id } : {}), name, status: values.status })
+    .onConflictDoUpdate({
+      target: campaigns.id,
+      set: { ...provided, name, status: values.status, updatedAt: sql`now()` },
+    })
+    .returning({ id: campaigns.id });
+  if (!row) throw new Error('upsert returned no row');
+  return row.id;
+}

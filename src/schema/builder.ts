@@ -1,0 +1,45 @@
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import DrizzlePlugin from '@pothos/plugin-drizzle';
+import RelayPlugin from '@pothos/plugin-relay';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+import type { Database } from '../db/client.js';
+import { relations } from '../db/relations.js';
+
+export interface Context {
+  db: Database;
+}
+
+/**
+ * The builder and its plugins; no types here (one file per domain type). Campaign is the
+ * only Node, and the contract makes its id the plain UUID, so global ids are not encoded.
+ */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  DrizzleRelations: typeof relations;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Decimal: { Input: string; Output: string };
+    TimeZone: { Input: string; Output: string };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
+}>({
+  plugins: [RelayPlugin, DataloaderPlugin, DrizzlePlugin],
+  drizzle: {
+    client: (ctx) => ctx.db,
+    relations,
+    getTableConfig,
+    maxConnectionSize: 1000,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (globalID) => ({ typename: 'Campaign', id: globalID }),
+  },
+});

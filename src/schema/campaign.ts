@@ -1,0 +1,117 @@
+import { PothosValidationError } from '@pothos/core';
+import { inArray, type SQL } from 'drizzle-orm';
+import { campaigns } from '../db/schema/campaigns.js';
+import { isUuid, requireUuid } from '../ingest/input-error.js';
+import { loadLatestSnapshots, loadSnapshotCadences } from '../loaders/campaign-loaders.js';
+import type { CampaignStatus } from '../metrics/catalog.js';
+import { upsertCampaign } from '../queries/upsert-campaign.js';
+import { builder } from './builder.js';
+import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
+import { badUserInput, withInputErrors } from './errors.js';
+import { pageRequest } from './pagination.js';
+import { MetricsSnapshot } from './snapshot.js';
+
+export const Campaign = builder.drizzleNode('campaigns', {
+  name: 'Campaign',
+  id: { column: (campaign) => campaign.id },
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    status: t.expose('status', { type: CampaignStatusEnum }),
+    startsAt: t.expose('startsAt', { type: 'DateTime', nullable: true }),
+    endsAt: t.expose('endsAt', { type: 'DateTime', nullable: true }),
+    timeZone: t.expose('timeZone', { type: 'TimeZone' }),
+    highValue: t.exposeBoolean('highValue'),
+    legalHold: t.exposeBoolean('legalHold'),
+    latestSnapshot: t.loadable({
+      type: MetricsSnapshot,
+      nullable: true,
+      load: (ids: string[], ctx) => loadLatestSnapshots(ctx.db, ids),
+      resolve: (campaign) => campaign.id,
+    }),
+    snapshotCadence: t.loadable({
+      type: SnapshotCadenceEnum,
+      load: (ids: string[], ctx) => loadSnapshotCadences(ctx.db, ids),
+      resolve: (campaign) => campaign.id,
+    }),
+  }),
+});
+
+/** Turns the drizzle plugin's cursor complaints into the stable input error. */
+function withCursorErrors<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof PothosValidationError) throw badUserInput(`Invalid cursor: ${error.message}`, 'after');
+    throw error;
+  }
+}
+
+builder.queryFields((t) => ({
+  campaign: t.drizzleField({
+    type: Campaign,
+    nullable: true,
+    description: 'The campaign with this id (its UUID), or null when it does not exist or is not visible.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = requireCampaignId(String(args.id), 'id');
+      return ctx.db.query.campaigns.findFirst(query({ where: { id } }));
+    },
+  }),
+  campaigns: t.drizzleConnection({
+    type: 'campaigns',
+    args: { status: t.arg({ type: [CampaignStatusEnum] }) },
+    maxSize: 1000,
+    totalCount: (_root, args, ctx) => ctx.db.$count(campaigns, statusFilter(args.status)),
+    resolve: (query, _root, args, ctx) => {
+      pageRequest(args);
+      return ctx.db.query.campaigns.findMany(
+        withCursorErrors(() =>
+          query({ where: args.status?.length ? { status: { in: args.status } } : {}, orderBy: { id: 'asc' } }),
+        ),
+      );
+    },
+  }),
+}));
+
+function statusFilter(statuses: readonly CampaignStatus[] | null | undefined): SQL | undefined {
+  return statuses?.length ? inArray(campaigns.status, [...statuses]) : undefined;
+}
+
+function requireCampaignId(id: string, field: string): string {
+  if (!isUuid(id)) throw badUserInput(`${field} must be a campaign UUID, got "${id}"`, field);
+  return id.toLowerCase();
+}
+
+const CampaignInput = builder.inputType('CampaignInput', {
+  fields: (t) => ({
+    id: t.id(),
+    tenantId: t.id(),
+    name: t.string({ required: true }),
+    status: t.field({ type: CampaignStatusEnum, required: true }),
+    startsAt: t.field({ type: 'DateTime' }),
+    endsAt: t.field({ type: 'DateTime' }),
+    timeZone: t.field({ type: 'TimeZone' }),
+    highValue: t.boolean(),
+    legalHold: t.boolean(),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  upsertCampaign: t.drizzleField({
+    type: Campaign,
+    description: 'Create or update by id (a new UUID when id is absent).',
+    args: { input: t.arg({ type: CampaignInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const id = await withInputErrors(() =>
+        upsertCampaign(ctx.db, {
+          ...input,
+          id: input.id == null ? undefined : requireUuid(String(input.id), 'input.id'),
+          tenantId: input.tenantId == null ? undefined : String(input.tenantId),
+        }),
+      );
+      const campaign = await ctx.db.query.campaigns.findFirst(query({ where: { id } }));
+      if (!campaign) throw new Error(`campaign ${id} missing right after its upsert`);
+      return campaign;
+    },
+  }),
+}));

@@ -1,0 +1,12 @@
+import { builder } from './builder.js';
+import './scalars.js';
+import './campaign.js';
+import './snapshot.js';
+import './snapshot-history.js';
+import './series.js';
+import './snapshot-ingest.js';
+
+builder.queryType({});
+builder.mutationType({});
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,103 @@
+import { statValue } from '../metrics/bucket-stats.js';
+import { type Granularity, type Metric, metricDefinition, type Stat } from '../metrics/catalog.js';
+import { fillGaps } from '../metrics/gap-fill.js';
+import { bucketStartsInRange } from '../metrics/time-buckets.js';
+import { snapshotBuckets } from '../queries/snapshot-buckets.js';
+import { builder } from './builder.js';
+import { Campaign } from './campaign.js';
+import { GapFillEnum, GranularityEnum, MetricEnum, StatEnum } from './enums.js';
+import { badUserInput } from './errors.js';
+import { checkRange } from './range.js';
+
+/** Points per series; a chart wanting more should ask for a coarser granularity. */
+export const MAX_SERIES_POINTS = 10_000;
+
+interface SeriesColumnShape {
+  metric: Metric;
+  stat: Stat;
+  values: (number | null)[];
+}
+interface MetricSeriesShape {
+  granularity: Granularity;
+  timeZone: string;
+  timestamps: Date[];
+  columns: SeriesColumnShape[];
+}
+
+const SeriesColumn = builder.objectRef<SeriesColumnShape>('SeriesColumn').implement({
+  fields: (t) => ({
+    metric: t.field({ type: MetricEnum, resolve: (c) => c.metric }),
+    stat: t.field({ type: StatEnum, resolve: (c) => c.stat }),
+    values: t.floatList({ nullable: { list: false, items: true }, resolve: (c) => c.values }),
+  }),
+});
+
+const MetricSeries = builder.objectRef<MetricSeriesShape>('MetricSeries').implement({
+  description: 'Columnar form for charts: one timestamp per bucket start, one column per metric.',
+  fields: (t) => ({
+    granularity: t.field({ type: GranularityEnum, resolve: (s) => s.granularity }),
+    timeZone: t.field({ type: 'TimeZone', resolve: (s) => s.timeZone }),
+    timestamps: t.field({ type: ['DateTime'], resolve: (s) => s.timestamps }),
+    columns: t.field({ type: [SeriesColumn], resolve: (s) => s.columns }),
+  }),
+});
+
+function tooManyPoints(points: number): never {
+  throw badUserInput(
+    `series would have ${points} or more points; at most ${MAX_SERIES_POINTS}: narrow the range or use a coarser granularity`,
+    'granularity',
+  );
+}
+
+builder.drizzleObjectField(Campaign, 'series', (t) =>
+  t.field({
+    type: MetricSeries,
+    description:
+      'fill NONE omits empty buckets; NULL emits them with null values; PREVIOUS carries the last known value ' +
+      'forward (null before the first). RAW has no empty buckets, so fill does not apply to it.',
+    args: {
+      metrics: t.arg({ type: [MetricEnum], required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      granularity: t.arg({ type: GranularityEnum, required: true }),
+      stat: t.arg({ type: StatEnum, defaultValue: 'LAST' }),
+      timeZone: t.arg({ type: 'TimeZone' }),
+      fill: t.arg({ type: GapFillEnum, defaultValue: 'NONE' }),
+    },
+    resolve: async (campaign, args, ctx) => {
+      checkRange(args.from, args.to);
+      const { granularity, from, to } = args;
+      const stat = args.stat ?? 'LAST';
+      const fill = args.fill ?? 'NONE';
+      const timeZone = args.timeZone ?? campaign.timeZone;
+      const expectedBuckets =
+        granularity === 'RAW' || fill === 'NONE' ? null : bucketStartsInRange(from, to, granularity, timeZone);
+      if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS) tooManyPoints(expectedBuckets.length);
+
+      const { buckets } = await snapshotBuckets(ctx.db, {
+        campaignId: campaign.id,
+        from,
+        to,
+        granularity,
+        timeZone,
+        metrics: [...new Set(args.metrics)].map(metricDefinition),
+        descending: false,
+        limit: MAX_SERIES_POINTS + 1,
+        withTotalCount: false,
+      });
+      if (buckets.length > MAX_SERIES_POINTS) tooManyPoints(buckets.length);
+
+      const series = {
+        timestamps: buckets.map((bucket) => bucket.start),
+        columns: args.metrics.map((metric) => buckets.map((bucket) => statValue(bucket, metric, stat))),
+      };
+      const filled = expectedBuckets ? fillGaps(series, expectedBuckets, fill) : series;
+      return {
+        granularity,
+        timeZone,
+        timestamps: filled.timestamps,
+        columns: args.metrics.map((metric, i) => ({ metric, stat, values: filled.columns[i] ?? [] })),
+      };
+    },
+  }),
+);

@@ -1,0 +1,69 @@
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Database } from '../db/client.js';
+import type { Context } from '../schema/builder.js';
+import { schema } from '../schema/index.js';
+
+export const EXAMPLE_QUERY = `# A campaign's latest numbers and its last week in daily buckets.
+query CampaignOverview {
+  campaigns(first: 3, status: [ACTIVE]) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        timeZone
+        snapshotCadence
+        latestSnapshot {
+          snapshotDate
+          volunteers { current target utilization }
+          budget { allocated spent remaining utilization }
+        }
+        snapshots(granularity: DAY, last: 7) {
+          edges {
+            node {
+              snapshotDate
+              sampleCount
+              sessions: value(metric: TOTAL_SESSIONS_COMPLETED, stat: DELTA)
+              spent: value(metric: BUDGET_SPENT, stat: LAST)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+/**
+ * graphql-js reports invalid documents and variables without a code; give them the stable
+ * codes clients branch on (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT).
+ */
+const stableErrorCodes: Plugin = {
+  onValidate: () => ({ result, setResult }) => {
+    if (result.length === 0) return;
+    setResult(
+      result.map((error) => {
+        if (error.extensions.code) return error;
+        error.extensions = { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } as typeof error.extensions;
+        return error;
+      }),
+    );
+  },
+};
+
+export interface GatewayOptions {
+  db: Database;
+}
+
+/** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
+export function createGateway({ db }: GatewayOptions) {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: () => ({ db }),
+    graphiql: { defaultQuery: EXAMPLE_QUERY, title: 'Campaign metrics gateway' },
+    landingPage: false,
+    plugins: [stableErrorCodes],
+  });
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
+import {
+  localTimeOfDay,
+  type NaiveGranularity,
+  naiveBucketKey,
+  naiveBuckets,
+  type Sample,
+} from './helpers/naive-buckets.js';
+import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
+
+/**
+ * Snapshots every 5 hours (so they straddle every boundary) over three windows: Berlin's
+ * spring-forward (2024-03-31), its fall-back (2024-10-27) and an ISO week across the year
+ * end, with a gap between windows. Counters climb, scores come and go (nulls).
+ */
+const WINDOWS: [string, string][] = [
+  ['2024-03-25T00:00:00Z', '2024-04-04T00:00:00Z'],
+  ['2024-10-22T00:00:00Z', '2024-11-02T00:00:00Z'],
+  ['2024-12-27T00:00:00Z', '2025-01-08T00:00:00Z'],
+];
+const STEP_MS = 5 * 3600_000;
+
+interface FixtureRow {
+  at: Date;
+  volunteers: number;
+  spentCents: number;
+  sessions: number | null;
+  sroi: number | null;
+}
+
+function fixtureRows(): FixtureRow[] {
+  const rows: FixtureRow[] = [];
+  let i = 0;
+  for (const [start, end] of WINDOWS) {
+    for (let t = Date.parse(start); t < Date.parse(end); t += STEP_MS, i++) {
+      rows.push({
+        at: new Date(t),
+        volunteers: 3 + ((i * 7) % 17),
+        spentCents: 1000 * i + (i % 3) * 37,
+        sessions: i % 7 === 3 ? null : 2 * i,
+        sroi: i % 5 === 0 ? null : (i % 9) * 1.25,
+      });
+    }
+  }
+  return rows;
+}
+
+const rows = fixtureRows();
+const samplesOf = (pick: (row: FixtureRow) => number | null): Sample[] =>
+  rows.map((row) => ({ at: row.at, value: pick(row) }));
+const METRIC_SAMPLES: Record<string, Sample[]> = {
+  VOLUNTEERS_CURRENT: samplesOf((r) => r.volunteers),
+  // 20 is the target: utilization rounded to 4 places like the numeric(…,4) column
+  VOLUNTEERS_UTILIZATION: samplesOf((r) => Math.round((r.volunteers / 20) * 10_000) / 10_000),
+  BUDGET_SPENT: samplesOf((r) => r.spentCents / 100),
+  TOTAL_SESSIONS_COMPLETED: samplesOf((r) => r.sessions),
+  SROI_SCORE: samplesOf((r) => r.sroi),
+};
+const STATS = ['FIRST', 'LAST', 'MIN', 'MAX', 'AVG', 'DELTA'] as const;
+
+const valueFields = Object.keys(METRIC_SAMPLES)
+  .flatMap((metric) => STATS.map((stat) => `${metric}_${stat}: value(metric: ${metric}, stat: ${stat})`))
+  .join('\n');
+
+const SNAPSHOTS = /* GraphQL */ `
+  query Buckets($id: ID!, $from: DateTime, $to: DateTime, $granularity: Granularity, $timeZone: TimeZone,
+                $first: Int, $after: String, $last: Int, $before: String) {
+    campaign(id: $id) {
+      snapshots(from: $from, to: $to, granularity: $granularity, timeZone: $timeZone,
+                first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { snapshotDate granularity timeZone sampleCount ${valueFields} } }
+      }
+    }
+  }
+`;
+
+let db: TestDatabase;
+let campaignId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const created = await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+    input: { name: 'Berlin fixture', status: 'ACTIVE', timeZone: 'Europe/Berlin' },
+  });
+  campaignId = created.upsertCampaign.id;
+  const input = rows.map((row) =>
+    snapshotInput(campaignId, {
+      at: row.at.toISOString(),
+      volunteers: [row.volunteers, 20],
+      spent: (row.spentCents / 100).toFixed(2),
+      allocated: '100000.00',
+      sessionsCompleted: row.sessions,
+      sroi: row.sroi,
+    }),
+  );
+  const recorded = await executeOk(db.gateway, RECORD_SNAPSHOTS, { input });
+  expect(recorded.recordSnapshots.recorded).toBe(rows.length);
+});
+
+afterAll(() => db?.close());
+
+const FROM = '2024-03-26T23:00:00Z'; // local midnight of 2024-03-27 in Berlin (CET)
+const TO = '2025-01-06T23:00:00Z'; // local midnight of 2025-01-07 in Berlin
+
+async function allBuckets(granularity: string, timeZone: string, from = FROM, to = TO) {
+  const data = await executeOk(db.gateway, SNAPSHOTS, {
+    id: campaignId,
+    from,
+    to,
+    granularity,
+    timeZone,
+    first: 1000,
+  });
+  return data.campaign.snapshots;
+}
+
+const CASES: [NaiveGranularity, string][] = [];
+for (const granularity of ['HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'] as const) {
+  for (const zone of ['Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Asia/Kathmandu']) {
+    CASES.push([granularity, zone]);
+  }
+}
+
+describe('bucket statistics equal a naive computation over the raw snapshots', () => {
+  it.each(CASES)('%s buckets in %s', async (granularity, timeZone) => {
+    const connection = await allBuckets(granularity, timeZone);
+    const expectedCounts = naiveBuckets(
+      METRIC_SAMPLES.VOLUNTEERS_CURRENT ?? [],
+      new Date(FROM),
+      new Date(TO),
+      granularity,
+      timeZone,
+    );
+    expect(connection.totalCount).toBe(expectedCounts.length);
+    const nodes = connection.edges.map((edge: { node: Record<string, unknown> }) => edge.node);
+    expect(nodes.map((n: Record<string, unknown>) => naiveBucketKey(new Date(String(n.snapshotDate)), granularity, timeZone))).toEqual(
+      expectedCounts.map((b) => b.key),
+    );
+    expect(nodes.map((n: Record<string, unknown>) => n.sampleCount)).toEqual(expectedCounts.map((b) => b.count));
+    for (const node of nodes) {
+      expect(node.granularity).toBe(granularity);
+      expect(node.timeZone).toBe(timeZone);
+    }
+    for (const [metric, samples] of Object.entries(METRIC_SAMPLES)) {
+      const expected = naiveBuckets(samples, new Date(FROM), new Date(TO), granularity, timeZone);
+      expected.forEach((bucket, i) => {
+        const node = nodes[i];
+        for (const stat of STATS) {
+          const actual = node[`${metric}_${stat}`];
+          const want = bucket[stat];
+          if (want === null || stat !== 'AVG') expect([metric, stat, bucket.key, actual]).toEqual([metric, stat, bucket.key, want]);
+          else expect(actual).toBeCloseTo(want, 9);
+        }
+      });
+    }
+  });
+
+  it('labels calendar buckets with the local midnight that starts them, also on 23- and 25-hour days', async () => {
+    const days = await allBuckets('DAY', 'Europe/Berlin');
+    const starts: string[] = days.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate);
+    for (const start of starts) expect(localTimeOfDay(new Date(start), 'Europe/Berlin')).toBe('00:00');
+    // By hand: the spring-forward day starts at 23:00Z (CET) and lasts 23 hours; the
+    // fall-back day starts at 22:00Z (CEST) and lasts 25 hours.
+    expect(starts).toContain('2024-03-30T23:00:00.000Z');
+    expect(starts).toContain('2024-03-31T22:00:00.000Z');
+    expect(starts).toContain('2024-10-26T22:00:00.000Z');
+    expect(starts).toContain('2024-10-27T23:00:00.000Z');
+    const weeks = await allBuckets('WEEK', 'Europe/Berlin');
+    const weekStarts = weeks.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate);
+    // ISO week 1 of 2025 starts on Monday 2024-12-30, local midnight (CET, UTC+1).
+    expect(weekStarts).toContain('2024-12-29T23:00:00.000Z');
+    const quarters = await allBuckets('QUARTER', 'Asia/Kolkata');
+    // Q2 2024 in India (UTC+05:30) starts 2024-04-01T00:00+05:30.
+    expect(quarters.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate)).toContain(
+      '2024-03-31T18:30:00.000Z',
+    );
+  });
+});
+
+describe('keyset pagination over buckets', () => {
+  it('pages forward and backward through the same buckets as one big page', async () => {
+    const everything = await allBuckets('DAY', 'Europe/Berlin');
+    const all = everything.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate);
+
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const data = await executeOk(db.gateway, SNAPSHOTS, {
+        id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 7, after,
+      });
+      const connection = data.campaign.snapshots;
+      forward.push(...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate));
+      expect(connection.pageInfo.hasPreviousPage).toBe(after !== null);
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(all);
+
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const data = await executeOk(db.gateway, SNAPSHOTS, {
+        id: campaignId, from: FROM, to: TO, granularity: 'DAY', last: 7, before,
+      });
+      const connection = data.campaign.snapshots;
+      backward.unshift(...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate));
+      if (!connection.pageInfo.hasPreviousPage) break;
+      before = connection.pageInfo.startCursor;
+    }
+    expect(backward).toEqual(all);
+  });
+
+  it('keeps DELTA exact across page boundaries', async () => {
+    const everything = await allBuckets('DAY', 'Europe/Berlin');
+    const deltas = everything.edges.map((edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA);
+    const firstPage = await executeOk(db.gateway, SNAPSHOTS, {
+      id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 3,
+    });
+    const secondPage = await executeOk(db.gateway, SNAPSHOTS, {
+      id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 3,
+      after: firstPage.campaign.snapshots.pageInfo.endCursor,
+    });
+    expect(secondPage.campaign.snapshots.edges.map((edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA)).toEqual(
+      deltas.slice(3, 6),
+    );
+  });
+
+  it('answers the RAW granularity snapshot by snapshot, with DELTA against the previous snapshot', async () => {
+    const from = '2024-03-28T00:00:00Z';
+    const to = '2024-03-30T00:00:00Z';
+    const data = await executeOk(db.gateway, SNAPSHOTS, { id: campaignId, from, to, first: 1000 });
+    const inRange = rows.filter((row) => row.at >= new Date(from) && row.at < new Date(to));
+    const nodes = data.campaign.snapshots.edges.map((edge: { node: Record<string, unknown> }) => edge.node);
+    expect(nodes.map((n: Record<string, unknown>) => n.snapshotDate)).toEqual(inRange.map((row) => row.at.toISOString()));
+    nodes.forEach((node: Record<string, unknown>, i: number) => {
+      const row = inRange[i] as FixtureRow;
+      const previous = rows[rows.indexOf(row) - 1] as FixtureRow;
+      expect(node.sampleCount).toBe(1);
+      expect(node.VOLUNTEERS_CURRENT_MIN).toBe(row.volunteers);
+      expect(node.BUDGET_SPENT_DELTA).toBeCloseTo((row.spentCents - previous.spentCents) / 100, 9);
+    });
+  });
+});
