@@ -8,12 +8,9 @@ export interface Config {
   dataDir: string;
   /** Fill an empty embedded database with demo campaigns on first start. */
   demoData: boolean;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
 export class ConfigError extends Error {}
-
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) {
   const raw = env[name];
@@ -42,19 +39,11 @@ function databaseUrlSetting(env: NodeJS.ProcessEnv) {
   return raw;
 }
 
-function logLevelSetting(env: NodeJS.ProcessEnv): Config['logLevel'] {
-  const raw = env.LOG_LEVEL ?? 'info';
-  const level = LOG_LEVELS.find((candidate) => candidate === raw);
-  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  return level;
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integerSetting(env, 'PORT', 4000, 0, 65535),
     databaseUrl: databaseUrlSetting(env),
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     demoData: booleanSetting(env, 'DEMO_DATA', true),
-    logLevel: logLevelSetting(env),
   };
 }

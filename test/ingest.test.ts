@@ -49,7 +49,11 @@ describe('recordSnapshots', () => {
           allocated: '1000.00',
           spent: '250.55',
           details: {
-            engagement: { volunteerRetentionRate: 0.82, volunteerDropoutRate: 0.05, averageSessionsPerVolunteer: 3.5 },
+            engagement: {
+              volunteerRetentionRate: 0.82,
+              volunteerDropoutRate: 0.05,
+              averageSessionsPerVolunteer: 3.5,
+            },
             outcomeScores: { integration: 0.7, language: 0.55 },
             programInstances: { activeCount: 2, totalCount: 3 },
             alerts: [{ type: 'capacity', message: 'volunteers at 90%', threshold: 0.8 }],
@@ -62,7 +66,12 @@ describe('recordSnapshots', () => {
     const latest = data.campaign.latestSnapshot;
     // 45/50 = 0.9; 250.55/1000 = 0.25055 -> 0.2506 (4 places); 1000.00 - 250.55 = 749.45
     expect(latest.volunteers).toEqual({ target: 50, current: 45, utilization: 0.9 });
-    expect(latest.budget).toEqual({ allocated: '1000.00', spent: '250.55', remaining: '749.45', utilization: 0.2506 });
+    expect(latest.budget).toEqual({
+      allocated: '1000.00',
+      spent: '250.55',
+      remaining: '749.45',
+      utilization: 0.2506,
+    });
     expect(latest.engagement).toEqual({
       volunteerRetentionRate: 0.82,
       volunteerDropoutRate: 0.05,
@@ -100,7 +109,9 @@ describe('recordSnapshots', () => {
 
   it('gives utilization 0 for a target of 0', async () => {
     await executeOk(db.gateway, RECORD_SNAPSHOTS, {
-      input: [snapshotInput(campaignId, { at: '2024-05-04T00:00:00Z', volunteers: [5, 0], allocated: '0.00' })],
+      input: [
+        snapshotInput(campaignId, { at: '2024-05-04T00:00:00Z', volunteers: [5, 0], allocated: '0.00' }),
+      ],
     });
     const data = await executeOk(db.gateway, LATEST, { id: campaignId });
     expect(data.campaign.latestSnapshot.volunteers.utilization).toBe(0);
@@ -112,13 +123,48 @@ const good = (at: string) => snapshotInput('00000000-0000-4000-8000-000000000000
 
 describe('bad input is rejected whole, with a stable code and the offending field', () => {
   const cases: [string, () => Record<string, unknown>[], string, string][] = [
-    ['a negative count', () => [ok(0), { ...ok(1), volunteers: { target: 10, current: -1 } }], 'BAD_USER_INPUT', 'input[1].volunteers.current'],
-    ['money with 3 decimals', () => [{ ...ok(0), budget: { allocated: '10.005', spent: '1.00' } }], 'BAD_USER_INPUT', 'input[0].budget.allocated'],
-    ['money beyond numeric(12,2)', () => [ok(0), ok(1), { ...ok(2), budget: { allocated: '10000000000.00', spent: '0' } }], 'BAD_USER_INPUT', 'input[2].budget.allocated'],
-    ['negative money', () => [{ ...ok(0), budget: { allocated: '10.00', spent: '-1.00' } }], 'BAD_USER_INPUT', 'input[0].budget.spent'],
-    ['a malformed campaign UUID', () => [ok(0), { ...ok(1), campaignId: 'not-a-uuid' }], 'BAD_USER_INPUT', 'input[1].campaignId'],
-    ['an unknown campaign', () => [ok(0), { ...good('2024-06-01T00:00:00Z') }], 'NOT_FOUND', 'input[1].campaignId'],
-    ['a badly shaped details.programInstances', () => [{ ...ok(0), details: { programInstances: { activeCount: 'two', totalCount: 3 } } }], 'BAD_USER_INPUT', 'input[0].details.programInstances.activeCount'],
+    [
+      'a negative count',
+      () => [ok(0), { ...ok(1), volunteers: { target: 10, current: -1 } }],
+      'BAD_USER_INPUT',
+      'input[1].volunteers.current',
+    ],
+    [
+      'money with 3 decimals',
+      () => [{ ...ok(0), budget: { allocated: '10.005', spent: '1.00' } }],
+      'BAD_USER_INPUT',
+      'input[0].budget.allocated',
+    ],
+    [
+      'money beyond numeric(12,2)',
+      () => [ok(0), ok(1), { ...ok(2), budget: { allocated: '10000000000.00', spent: '0' } }],
+      'BAD_USER_INPUT',
+      'input[2].budget.allocated',
+    ],
+    [
+      'negative money',
+      () => [{ ...ok(0), budget: { allocated: '10.00', spent: '-1.00' } }],
+      'BAD_USER_INPUT',
+      'input[0].budget.spent',
+    ],
+    [
+      'a malformed campaign UUID',
+      () => [ok(0), { ...ok(1), campaignId: 'not-a-uuid' }],
+      'BAD_USER_INPUT',
+      'input[1].campaignId',
+    ],
+    [
+      'an unknown campaign',
+      () => [ok(0), { ...good('2024-06-01T00:00:00Z') }],
+      'NOT_FOUND',
+      'input[1].campaignId',
+    ],
+    [
+      'a badly shaped details.programInstances',
+      () => [{ ...ok(0), details: { programInstances: { activeCount: 'two', totalCount: 3 } } }],
+      'BAD_USER_INPUT',
+      'input[0].details.programInstances.activeCount',
+    ],
   ];
   function ok(i: number) {
     return snapshotInput(campaignId, { at: `2024-07-0${i + 1}T00:00:00Z` });
@@ -170,7 +216,14 @@ describe('bad arguments to reads', () => {
     ['negative first', { first: -1 }, 'first'],
     ['negative last', { last: -5 }, 'last'],
     ['a malformed cursor', { after: 'bm90LWEtY3Vyc29y' }, 'after'],
-    ['a cursor of another granularity', { after: 'eyJnIjoiREFZIiwieiI6IkV1cm9wZS9CZXJsaW4iLCJ0IjoiMjAyNC0wNS0wMVQwMDowMDowMC4wMDBaIn0', granularity: 'RAW' }, 'after'],
+    [
+      'a cursor of another granularity',
+      {
+        after: 'eyJnIjoiREFZIiwieiI6IkV1cm9wZS9CZXJsaW4iLCJ0IjoiMjAyNC0wNS0wMVQwMDowMDowMC4wMDBaIn0',
+        granularity: 'RAW',
+      },
+      'after',
+    ],
   ];
   it.each(cases)('%s', async (_name, variables, field) => {
     const result = await execute(db.gateway, SNAPSHOTS, { id: campaignId, ...variables });

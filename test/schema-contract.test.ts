@@ -3,7 +3,9 @@ import { buildSchema, findBreakingChanges, findDangerousChanges, printSchema } f
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.js';
 
-const contract = buildSchema(readFileSync(new URL('../../shared/api-contract.graphql', import.meta.url), 'utf8'));
+const contract = buildSchema(
+  readFileSync(new URL('../../shared/api-contract.graphql', import.meta.url), 'utf8'),
+);
 const printed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
 
 /**
@@ -32,7 +34,9 @@ const DEFERRED = [
 ];
 
 const isDeferred = (description: string) =>
-  DEFERRED.some((name) => new RegExp(`(^|[^A-Za-z.])${name.replace('.', '\\.')}([^A-Za-z]|$)`).test(description));
+  DEFERRED.some((name) =>
+    new RegExp(`(^|[^A-Za-z.])${name.replace('.', '\\.')}([^A-Za-z]|$)`).test(description),
+  );
 
 describe('printed schema', () => {
   it('is what the code prints (run `npm run schema` after changing types)', () => {

@@ -63,6 +63,18 @@ const valueFields = Object.keys(METRIC_SAMPLES)
   .flatMap((metric) => STATS.map((stat) => `${metric}_${stat}: value(metric: ${metric}, stat: ${stat})`))
   .join('\n');
 
+interface BucketPage {
+  totalCount: number;
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  edges: { cursor: string; node: Record<string, unknown> & { snapshotDate: string } }[];
+}
+type BucketsResponse = { campaign: { snapshots: BucketPage } };
+
 const SNAPSHOTS = /* GraphQL */ `
   query Buckets($id: ID!, $from: DateTime, $to: DateTime, $granularity: Granularity, $timeZone: TimeZone,
                 $first: Int, $after: String, $last: Int, $before: String) {
@@ -136,10 +148,14 @@ describe('bucket statistics equal a naive computation over the raw snapshots', (
     );
     expect(connection.totalCount).toBe(expectedCounts.length);
     const nodes = connection.edges.map((edge: { node: Record<string, unknown> }) => edge.node);
-    expect(nodes.map((n: Record<string, unknown>) => naiveBucketKey(new Date(String(n.snapshotDate)), granularity, timeZone))).toEqual(
-      expectedCounts.map((b) => b.key),
+    expect(
+      nodes.map((n: Record<string, unknown>) =>
+        naiveBucketKey(new Date(String(n.snapshotDate)), granularity, timeZone),
+      ),
+    ).toEqual(expectedCounts.map((b) => b.key));
+    expect(nodes.map((n: Record<string, unknown>) => n.sampleCount)).toEqual(
+      expectedCounts.map((b) => b.count),
     );
-    expect(nodes.map((n: Record<string, unknown>) => n.sampleCount)).toEqual(expectedCounts.map((b) => b.count));
     for (const node of nodes) {
       expect(node.granularity).toBe(granularity);
       expect(node.timeZone).toBe(timeZone);
@@ -151,7 +167,8 @@ describe('bucket statistics equal a naive computation over the raw snapshots', (
         for (const stat of STATS) {
           const actual = node[`${metric}_${stat}`];
           const want = bucket[stat];
-          if (want === null || stat !== 'AVG') expect([metric, stat, bucket.key, actual]).toEqual([metric, stat, bucket.key, want]);
+          if (want === null || stat !== 'AVG')
+            expect([metric, stat, bucket.key, actual]).toEqual([metric, stat, bucket.key, want]);
           else expect(actual).toBeCloseTo(want, 9);
         }
       });
@@ -160,7 +177,9 @@ describe('bucket statistics equal a naive computation over the raw snapshots', (
 
   it('labels calendar buckets with the local midnight that starts them, also on 23- and 25-hour days', async () => {
     const days = await allBuckets('DAY', 'Europe/Berlin');
-    const starts: string[] = days.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate);
+    const starts: string[] = days.edges.map(
+      (edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate,
+    );
     for (const start of starts) expect(localTimeOfDay(new Date(start), 'Europe/Berlin')).toBe('00:00');
     // By hand: the spring-forward day starts at 23:00Z (CET) and lasts 23 hours; the
     // fall-back day starts at 22:00Z (CEST) and lasts 25 hours.
@@ -174,9 +193,9 @@ describe('bucket statistics equal a naive computation over the raw snapshots', (
     expect(weekStarts).toContain('2024-12-29T23:00:00.000Z');
     const quarters = await allBuckets('QUARTER', 'Asia/Kolkata');
     // Q2 2024 in India (UTC+05:30) starts 2024-04-01T00:00+05:30.
-    expect(quarters.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate)).toContain(
-      '2024-03-31T18:30:00.000Z',
-    );
+    expect(
+      quarters.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate),
+    ).toContain('2024-03-31T18:30:00.000Z');
   });
 });
 
@@ -188,11 +207,18 @@ describe('keyset pagination over buckets', () => {
     const forward: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 100; page++) {
-      const data = await executeOk(db.gateway, SNAPSHOTS, {
-        id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 7, after,
+      const data: BucketsResponse = await executeOk<BucketsResponse>(db.gateway, SNAPSHOTS, {
+        id: campaignId,
+        from: FROM,
+        to: TO,
+        granularity: 'DAY',
+        first: 7,
+        after,
       });
-      const connection = data.campaign.snapshots;
-      forward.push(...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate));
+      const connection: BucketPage = data.campaign.snapshots;
+      forward.push(
+        ...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate),
+      );
       expect(connection.pageInfo.hasPreviousPage).toBe(after !== null);
       if (!connection.pageInfo.hasNextPage) break;
       after = connection.pageInfo.endCursor;
@@ -202,11 +228,18 @@ describe('keyset pagination over buckets', () => {
     const backward: string[] = [];
     let before: string | null = null;
     for (let page = 0; page < 100; page++) {
-      const data = await executeOk(db.gateway, SNAPSHOTS, {
-        id: campaignId, from: FROM, to: TO, granularity: 'DAY', last: 7, before,
+      const data: BucketsResponse = await executeOk<BucketsResponse>(db.gateway, SNAPSHOTS, {
+        id: campaignId,
+        from: FROM,
+        to: TO,
+        granularity: 'DAY',
+        last: 7,
+        before,
       });
-      const connection = data.campaign.snapshots;
-      backward.unshift(...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate));
+      const connection: BucketPage = data.campaign.snapshots;
+      backward.unshift(
+        ...connection.edges.map((edge: { node: { snapshotDate: string } }) => edge.node.snapshotDate),
+      );
       if (!connection.pageInfo.hasPreviousPage) break;
       before = connection.pageInfo.startCursor;
     }
@@ -215,17 +248,29 @@ describe('keyset pagination over buckets', () => {
 
   it('keeps DELTA exact across page boundaries', async () => {
     const everything = await allBuckets('DAY', 'Europe/Berlin');
-    const deltas = everything.edges.map((edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA);
+    const deltas = everything.edges.map(
+      (edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA,
+    );
     const firstPage = await executeOk(db.gateway, SNAPSHOTS, {
-      id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 3,
+      id: campaignId,
+      from: FROM,
+      to: TO,
+      granularity: 'DAY',
+      first: 3,
     });
     const secondPage = await executeOk(db.gateway, SNAPSHOTS, {
-      id: campaignId, from: FROM, to: TO, granularity: 'DAY', first: 3,
+      id: campaignId,
+      from: FROM,
+      to: TO,
+      granularity: 'DAY',
+      first: 3,
       after: firstPage.campaign.snapshots.pageInfo.endCursor,
     });
-    expect(secondPage.campaign.snapshots.edges.map((edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA)).toEqual(
-      deltas.slice(3, 6),
-    );
+    expect(
+      secondPage.campaign.snapshots.edges.map(
+        (edge: { node: Record<string, unknown> }) => edge.node.BUDGET_SPENT_DELTA,
+      ),
+    ).toEqual(deltas.slice(3, 6));
   });
 
   it('answers the RAW granularity snapshot by snapshot, with DELTA against the previous snapshot', async () => {
@@ -234,7 +279,9 @@ describe('keyset pagination over buckets', () => {
     const data = await executeOk(db.gateway, SNAPSHOTS, { id: campaignId, from, to, first: 1000 });
     const inRange = rows.filter((row) => row.at >= new Date(from) && row.at < new Date(to));
     const nodes = data.campaign.snapshots.edges.map((edge: { node: Record<string, unknown> }) => edge.node);
-    expect(nodes.map((n: Record<string, unknown>) => n.snapshotDate)).toEqual(inRange.map((row) => row.at.toISOString()));
+    expect(nodes.map((n: Record<string, unknown>) => n.snapshotDate)).toEqual(
+      inRange.map((row) => row.at.toISOString()),
+    );
     nodes.forEach((node: Record<string, unknown>, i: number) => {
       const row = inRange[i] as FixtureRow;
       const previous = rows[rows.indexOf(row) - 1] as FixtureRow;

@@ -16,7 +16,10 @@ export interface RecordedSnapshots {
  * check every campaign exists, then upsert the whole batch in one transaction.
  * full_snapshot = the caller's details plus the campaign's name and status at write time.
  */
-export async function recordSnapshots(db: Database, inputs: readonly SnapshotInput[]): Promise<RecordedSnapshots> {
+export async function recordSnapshots(
+  db: Database,
+  inputs: readonly SnapshotInput[],
+): Promise<RecordedSnapshots> {
   const snapshots = validateSnapshots(inputs);
   const campaignIds = [...new Set(snapshots.map((s) => s.campaignId))];
   const known = campaignIds.length

@@ -72,7 +72,8 @@ class SnapshotChecker {
   }
 
   count(field: string, value: number): number {
-    if (!Number.isInteger(value) || value < 0) this.fail(field, `must be a non-negative integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 0)
+      this.fail(field, `must be a non-negative integer, got ${value}`);
     return value;
   }
 
@@ -95,7 +96,12 @@ class SnapshotChecker {
    * Scores arrive as GraphQL Floats; they are stored as numeric(p,2), so they are rounded
    * to cents like PostgreSQL would, and values the column cannot hold are rejected.
    */
-  score(field: string, value: number | null | undefined, precision: number, nonNegative: boolean): string | null {
+  score(
+    field: string,
+    value: number | null | undefined,
+    precision: number,
+    nonNegative: boolean,
+  ): string | null {
     if (value === null || value === undefined) return null;
     if (!Number.isFinite(value)) this.fail(field, 'must be a finite number');
     if (nonNegative && value < 0) this.fail(field, `must not be negative, got ${value}`);
@@ -168,7 +174,10 @@ function validateSnapshot(input: SnapshotInput, index: number): SnapshotValues {
     sroiScore: check.score('impact.sroiScore', impact.sroiScore, 10, false),
     averageVisScore: check.score('impact.averageVisScore', impact.averageVisScore, 10, false),
     totalHoursLogged: check.score('impact.totalHoursLogged', impact.totalHoursLogged, 12, true),
-    totalSessionsCompleted: check.optionalCount('impact.totalSessionsCompleted', impact.totalSessionsCompleted),
+    totalSessionsCompleted: check.optionalCount(
+      'impact.totalSessionsCompleted',
+      impact.totalSessionsCompleted,
+    ),
     seatsUsed: check.optionalCount('monetization.seatsUsed', monetization.seatsUsed),
     seatsCommitted: check.optionalCount('monetization.seatsCommitted', monetization.seatsCommitted),
     creditsConsumed: check.optionalMoney('monetization.creditsConsumed', monetization.creditsConsumed),

@@ -9,7 +9,10 @@ import { latestSnapshotsByCampaign } from '../queries/latest-snapshots.js';
  * loader per request and field): one statement for all campaigns a request touches.
  * Results come back in key order; a campaign without data yields null.
  */
-export async function loadLatestSnapshots(db: Database, ids: readonly string[]): Promise<(SnapshotBucket | null)[]> {
+export async function loadLatestSnapshots(
+  db: Database,
+  ids: readonly string[],
+): Promise<(SnapshotBucket | null)[]> {
   const byCampaign = await latestSnapshotsByCampaign(db, ids);
   return ids.map((id) => byCampaign.get(id) ?? null);
 }

@@ -1,5 +1,5 @@
 import type { Granularity, Metric, Stat } from './catalog.js';
-import { deltaOf, decimalToNumber } from './decimal.js';
+import { decimalToNumber, deltaOf } from './decimal.js';
 
 /** Statistics of one metric over the raw snapshots of a bucket; decimals stay exact text. */
 export interface MetricStats {

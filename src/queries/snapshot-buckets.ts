@@ -58,7 +58,10 @@ function rangeFilter({ campaignId, from, to }: SnapshotBucketsQuery): SQL {
  * Keyset bounds are applied to snapshot_date too, so the index range scan starts at the
  * cursor instead of the range start.
  */
-export async function snapshotBuckets(db: Database, query: SnapshotBucketsQuery): Promise<SnapshotBucketsResult> {
+export async function snapshotBuckets(
+  db: Database,
+  query: SnapshotBucketsQuery,
+): Promise<SnapshotBucketsResult> {
   const { campaignId, granularity, timeZone, metrics, after, before, descending, limit } = query;
   const bucket = bucketOf(sql.raw('s.snapshot_date'), granularity, timeZone);
   const keyset: SQL[] = [];
@@ -78,9 +81,7 @@ export async function snapshotBuckets(db: Database, query: SnapshotBucketsQuery)
     ({ column }) =>
       sql`, ${col(firstAlias, column)} AS ${sql.raw(`${column}_first`)}, ${col('l', column)} AS ${sql.raw(`${column}_last`)}`,
   );
-  const previous = metrics.map(
-    ({ column }) => sql`${col('p', column)} AS ${sql.raw(`${column}_previous`)}`,
-  );
+  const previous = metrics.map(({ column }) => sql`${col('p', column)} AS ${sql.raw(`${column}_previous`)}`);
   const firstJoin =
     granularity === 'RAW'
       ? sql``

@@ -36,7 +36,13 @@ export function rawSnapshotBucket(row: Record<string, unknown>, timeZone: string
   const previousLast: Partial<Record<Metric, string | null>> = {};
   for (const { metric, column } of METRICS) {
     const value = toDecimalText(row[column]);
-    metrics[metric] = { first: value, last: value, min: value, max: value, avg: value === null ? null : Number(value) };
+    metrics[metric] = {
+      first: value,
+      last: value,
+      min: value,
+      max: value,
+      avg: value === null ? null : Number(value),
+    };
     previousLast[metric] = toDecimalText(row[`previous_${column}`]);
   }
   return {

@@ -17,6 +17,7 @@ export interface Context {
 export const builder = new SchemaBuilder<{
   Context: Context;
   DrizzleRelations: typeof relations;
+  DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
   Scalars: {
@@ -27,6 +28,7 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   plugins: [RelayPlugin, DataloaderPlugin, DrizzlePlugin],
+  defaultFieldNullability: false,
   drizzle: {
     client: (ctx) => ctx.db,
     relations,

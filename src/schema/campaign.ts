@@ -1,4 +1,5 @@
 import { PothosValidationError } from '@pothos/core';
+import { drizzleConnectionHelpers } from '@pothos/plugin-drizzle';
 import { inArray, type SQL } from 'drizzle-orm';
 import { campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
@@ -8,7 +9,8 @@ import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder } from './builder.js';
 import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
 import { badUserInput, withInputErrors } from './errors.js';
-import { pageRequest } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageRequest } from './pagination.js';
+import { selectsField } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
 
 export const Campaign = builder.drizzleNode('campaigns', {
@@ -36,12 +38,34 @@ export const Campaign = builder.drizzleNode('campaigns', {
   }),
 });
 
+const CampaignConnection = builder.connectionObject(
+  {
+    type: Campaign,
+    name: 'CampaignConnection',
+    // The resolver below returns totalCount beside edges and pageInfo.
+    fields: (t) => ({
+      totalCount: t.int({
+        resolve: (connection) => (connection as typeof connection & { totalCount: number }).totalCount,
+      }),
+    }),
+  },
+  { name: 'CampaignEdge' },
+);
+
+/** Keyset pages over campaigns by id, planned from the GraphQL selection by the drizzle plugin. */
+const campaignPages = drizzleConnectionHelpers(builder, 'campaigns', {
+  query: { orderBy: { id: 'asc' } },
+  defaultSize: DEFAULT_PAGE_SIZE,
+  maxSize: MAX_PAGE_SIZE,
+});
+
 /** Turns the drizzle plugin's cursor complaints into the stable input error. */
 function withCursorErrors<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    if (error instanceof PothosValidationError) throw badUserInput(`Invalid cursor: ${error.message}`, 'after');
+    if (error instanceof PothosValidationError)
+      throw badUserInput('after is not a cursor of this connection', 'after');
     throw error;
   }
 }
@@ -57,18 +81,25 @@ builder.queryFields((t) => ({
       return ctx.db.query.campaigns.findFirst(query({ where: { id } }));
     },
   }),
-  campaigns: t.drizzleConnection({
-    type: 'campaigns',
-    args: { status: t.arg({ type: [CampaignStatusEnum] }) },
-    maxSize: 1000,
-    totalCount: (_root, args, ctx) => ctx.db.$count(campaigns, statusFilter(args.status)),
-    resolve: (query, _root, args, ctx) => {
-      pageRequest(args);
-      return ctx.db.query.campaigns.findMany(
-        withCursorErrors(() =>
-          query({ where: args.status?.length ? { status: { in: args.status } } : {}, orderBy: { id: 'asc' } }),
-        ),
+  campaigns: t.field({
+    type: CampaignConnection,
+    description: 'Campaigns by id, forward pages (default 100, at most 1000), optionally of some statuses.',
+    args: {
+      first: t.arg.int(),
+      after: t.arg.string(),
+      status: t.arg({ type: [CampaignStatusEnum] }),
+    },
+    resolve: async (_root, args, ctx, info) => {
+      pageRequest({ first: args.first });
+      const page = withCursorErrors(() => campaignPages.getQuery(args, ctx, info));
+      const filters = [page.where, args.status?.length ? { status: { in: args.status } } : undefined].filter(
+        (filter) => filter !== undefined,
       );
+      const [rows, totalCount] = await Promise.all([
+        ctx.db.query.campaigns.findMany({ ...page, where: filters.length ? { AND: filters } : {} }),
+        selectsField(info, 'totalCount') ? ctx.db.$count(campaigns, statusFilter(args.status)) : 0,
+      ]);
+      return { ...campaignPages.resolve(rows, args, ctx), totalCount };
     },
   }),
 }));

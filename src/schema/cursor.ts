@@ -30,7 +30,8 @@ export function decodeBucketCursor(
     throw badUserInput(`${argument} is not a cursor of this connection`, argument);
   }
   const start = new Date(typeof payload?.t === 'string' ? payload.t : Number.NaN);
-  if (Number.isNaN(start.getTime())) throw badUserInput(`${argument} is not a cursor of this connection`, argument);
+  if (Number.isNaN(start.getTime()))
+    throw badUserInput(`${argument} is not a cursor of this connection`, argument);
   if (payload.g !== granularity || payload.z !== timeZone) {
     throw badUserInput(
       `${argument} was issued for granularity ${payload.g} in ${payload.z}, not ${granularity} in ${timeZone}`,

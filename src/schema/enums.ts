@@ -1,5 +1,5 @@
-import { CAMPAIGN_STATUSES, GAP_FILLS, GRANULARITIES, METRIC_NAMES, STATS } from '../metrics/catalog.js';
 import { SNAPSHOT_CADENCES } from '../metrics/cadence.js';
+import { CAMPAIGN_STATUSES, GAP_FILLS, GRANULARITIES, METRIC_NAMES, STATS } from '../metrics/catalog.js';
 import { builder } from './builder.js';
 
 export const CampaignStatusEnum = builder.enumType('CampaignStatus', { values: CAMPAIGN_STATUSES });

@@ -27,5 +27,7 @@ export function pageRequest({ first, last }: PageArgs): PageRequest {
       throw badUserInput(`${name} must be between 0 and ${MAX_PAGE_SIZE}, got ${value}`, name);
     }
   }
-  return last != null ? { backward: true, size: last } : { backward: false, size: first ?? DEFAULT_PAGE_SIZE };
+  return last != null
+    ? { backward: true, size: last }
+    : { backward: false, size: first ?? DEFAULT_PAGE_SIZE };
 }

@@ -45,12 +45,16 @@ builder.scalarType('Decimal', {
   parseValue: parseDecimalText,
   // A number literal in the document keeps its exact text, so it is as good as a string.
   parseLiteral: (ast) =>
-    parseDecimalText(ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : stringLiteral(ast, 'Decimal')),
+    parseDecimalText(
+      ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : stringLiteral(ast, 'Decimal'),
+    ),
 });
 
 function parseTimeZone(value: unknown): string {
   if (typeof value !== 'string' || !isValidTimeZone(value)) {
-    throw inputError(`TimeZone must be an IANA zone name such as "Europe/Berlin", got ${JSON.stringify(value)}`);
+    throw inputError(
+      `TimeZone must be an IANA zone name such as "Europe/Berlin", got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

@@ -71,8 +71,11 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       const fill = args.fill ?? 'NONE';
       const timeZone = args.timeZone ?? campaign.timeZone;
       const expectedBuckets =
-        granularity === 'RAW' || fill === 'NONE' ? null : bucketStartsInRange(from, to, granularity, timeZone);
-      if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS) tooManyPoints(expectedBuckets.length);
+        granularity === 'RAW' || fill === 'NONE'
+          ? null
+          : bucketStartsInRange(from, to, granularity, timeZone);
+      if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS)
+        tooManyPoints(expectedBuckets.length);
 
       const { buckets } = await snapshotBuckets(ctx.db, {
         campaignId: campaign.id,

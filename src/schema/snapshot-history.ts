@@ -45,7 +45,10 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
         // One row past the page tells whether more exist; it is the oldest when paging back.
         const more = buckets.length > page.size;
         const nodes = more ? (page.backward ? buckets.slice(1) : buckets.slice(0, page.size)) : buckets;
-        const edges = nodes.map((node) => ({ cursor: encodeBucketCursor(granularity, timeZone, node.start), node }));
+        const edges = nodes.map((node) => ({
+          cursor: encodeBucketCursor(granularity, timeZone, node.start),
+          node,
+        }));
         return {
           edges,
           totalCount: totalCount ?? 0,

@@ -49,12 +49,17 @@ const SnapshotInput = builder.inputType('SnapshotInput', {
   }),
 });
 
-const RecordSnapshotsPayload = builder.objectRef<{ recorded: number; keys: SnapshotKey[] }>('RecordSnapshotsPayload');
+const RecordSnapshotsPayload = builder.objectRef<{ recorded: number; keys: SnapshotKey[] }>(
+  'RecordSnapshotsPayload',
+);
 RecordSnapshotsPayload.implement({
   fields: (t) => ({
     recorded: t.exposeInt('recorded'),
     // Read back only when asked for: a bulk writer usually wants just the count.
-    snapshots: t.field({ type: [MetricsSnapshot], resolve: (payload, _args, ctx) => snapshotsByKey(ctx.db, payload.keys) }),
+    snapshots: t.field({
+      type: [MetricsSnapshot],
+      resolve: (payload, _args, ctx) => snapshotsByKey(ctx.db, payload.keys),
+    }),
   }),
 });
 
@@ -67,6 +72,11 @@ builder.mutationFields((t) => ({
       'with an error naming its index and field. At most 10,000 snapshots per call.',
     args: { input: t.arg({ type: [SnapshotInput], required: true }) },
     resolve: (_root, { input }, ctx) =>
-      withInputErrors(() => recordSnapshots(ctx.db, input.map((s) => ({ ...s, campaignId: String(s.campaignId) })))),
+      withInputErrors(() =>
+        recordSnapshots(
+          ctx.db,
+          input.map((s) => ({ ...s, campaignId: String(s.campaignId) })),
+        ),
+      ),
   }),
 }));

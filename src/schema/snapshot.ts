@@ -32,10 +32,18 @@ const CapacityMetric = builder.objectRef<CapacityValues>('CapacityMetric').imple
 
 const BudgetMetrics = builder.objectRef<SnapshotBucket>('BudgetMetrics').implement({
   fields: (t) => ({
-    allocated: t.field({ type: 'Decimal', resolve: (b) => required(last(b, 'BUDGET_ALLOCATED'), 'BUDGET_ALLOCATED') }),
+    allocated: t.field({
+      type: 'Decimal',
+      resolve: (b) => required(last(b, 'BUDGET_ALLOCATED'), 'BUDGET_ALLOCATED'),
+    }),
     spent: t.field({ type: 'Decimal', resolve: (b) => required(last(b, 'BUDGET_SPENT'), 'BUDGET_SPENT') }),
-    remaining: t.field({ type: 'Decimal', resolve: (b) => required(last(b, 'BUDGET_REMAINING'), 'BUDGET_REMAINING') }),
-    utilization: t.float({ resolve: (b) => Number(required(last(b, 'BUDGET_UTILIZATION'), 'BUDGET_UTILIZATION')) }),
+    remaining: t.field({
+      type: 'Decimal',
+      resolve: (b) => required(last(b, 'BUDGET_REMAINING'), 'BUDGET_REMAINING'),
+    }),
+    utilization: t.float({
+      resolve: (b) => Number(required(last(b, 'BUDGET_UTILIZATION'), 'BUDGET_UTILIZATION')),
+    }),
   }),
 });
 
@@ -44,7 +52,10 @@ const ImpactMetrics = builder.objectRef<SnapshotBucket>('ImpactMetrics').impleme
     sroiScore: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'SROI_SCORE')) }),
     averageVisScore: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'AVERAGE_VIS_SCORE')) }),
     totalHoursLogged: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'TOTAL_HOURS_LOGGED')) }),
-    totalSessionsCompleted: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'TOTAL_SESSIONS_COMPLETED')) }),
+    totalSessionsCompleted: t.int({
+      nullable: true,
+      resolve: (b) => intOrNull(last(b, 'TOTAL_SESSIONS_COMPLETED')),
+    }),
   }),
 });
 
@@ -52,8 +63,16 @@ const MonetizationMetrics = builder.objectRef<SnapshotBucket>('MonetizationMetri
   fields: (t) => ({
     seatsUsed: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'SEATS_USED')) }),
     seatsCommitted: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'SEATS_COMMITTED')) }),
-    creditsConsumed: t.field({ type: 'Decimal', nullable: true, resolve: (b) => last(b, 'CREDITS_CONSUMED') }),
-    creditsAllocated: t.field({ type: 'Decimal', nullable: true, resolve: (b) => last(b, 'CREDITS_ALLOCATED') }),
+    creditsConsumed: t.field({
+      type: 'Decimal',
+      nullable: true,
+      resolve: (b) => last(b, 'CREDITS_CONSUMED'),
+    }),
+    creditsAllocated: t.field({
+      type: 'Decimal',
+      nullable: true,
+      resolve: (b) => last(b, 'CREDITS_ALLOCATED'),
+    }),
     learnersServed: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'LEARNERS_SERVED')) }),
     learnersCommitted: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'LEARNERS_COMMITTED')) }),
   }),
@@ -69,7 +88,10 @@ const Engagement = builder.objectRef<NumberMap>('Engagement').implement({
   fields: (t) => ({
     volunteerRetentionRate: t.float({ nullable: true, resolve: (e) => e.volunteerRetentionRate ?? null }),
     volunteerDropoutRate: t.float({ nullable: true, resolve: (e) => e.volunteerDropoutRate ?? null }),
-    averageSessionsPerVolunteer: t.float({ nullable: true, resolve: (e) => e.averageSessionsPerVolunteer ?? null }),
+    averageSessionsPerVolunteer: t.float({
+      nullable: true,
+      resolve: (e) => e.averageSessionsPerVolunteer ?? null,
+    }),
   }),
 });
 
@@ -146,11 +168,18 @@ MetricsSnapshot.implement({
       },
       resolve: (bucket, { metric, stat }) => statValue(bucket, metric, stat ?? 'LAST'),
     }),
-    engagement: t.field({ type: Engagement, nullable: true, resolve: (b) => numberMap(b.details.engagement) }),
+    engagement: t.field({
+      type: Engagement,
+      nullable: true,
+      resolve: (b) => numberMap(b.details.engagement),
+    }),
     outcomeScores: t.field({
       type: [OutcomeScore],
       resolve: (b) =>
-        Object.entries(numberMap(b.details.outcomeScores) ?? {}).map(([dimension, score]) => ({ dimension, score })),
+        Object.entries(numberMap(b.details.outcomeScores) ?? {}).map(([dimension, score]) => ({
+          dimension,
+          score,
+        })),
     }),
     programInstances: t.field({
       type: ProgramInstances,

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createGateway } from './yoga.js';
 import { prepareDatabase } from './prepare-database.js';
+import { createGateway } from './yoga.js';
 
 async function main() {
   const config = loadConfig();
@@ -11,7 +11,9 @@ async function main() {
   const yoga = createGateway({ db: database.db });
   const server = createServer(yoga);
   server.listen(config.port, () => {
-    console.log(`campaign metrics gateway on http://localhost:${config.port}${yoga.graphqlEndpoint} (${database.driver})`);
+    console.log(
+      `campaign metrics gateway on http://localhost:${config.port}${yoga.graphqlEndpoint} (${database.driver})`,
+    );
   });
   const shutdown = () => {
     server.close(() => void database.close().then(() => process.exit(0)));

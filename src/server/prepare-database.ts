@@ -30,6 +30,8 @@ export async function prepareDatabase(database: DatabaseHandle, config: Config):
     sql`SELECT to_regclass('public.campaign_metrics_snapshots') IS NOT NULL AS migrated`,
   );
   if (!row?.migrated) {
-    throw new ConfigError('DATABASE_URL points at a database without the schema: run `npm run migrate` first');
+    throw new ConfigError(
+      'DATABASE_URL points at a database without the schema: run `npm run migrate` first',
+    );
   }
 }

@@ -39,16 +39,21 @@ query CampaignOverview {
  * codes clients branch on (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT).
  */
 const stableErrorCodes: Plugin = {
-  onValidate: () => ({ result, setResult }) => {
-    if (result.length === 0) return;
-    setResult(
-      result.map((error) => {
-        if (error.extensions.code) return error;
-        error.extensions = { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } as typeof error.extensions;
-        return error;
-      }),
-    );
-  },
+  onValidate:
+    () =>
+    ({ result, setResult }) => {
+      if (result.length === 0) return;
+      setResult(
+        result.map((error) => {
+          if (error.extensions.code) return error;
+          error.extensions = {
+            ...error.extensions,
+            code: 'GRAPHQL_VALIDATION_FAILED',
+          } as typeof error.extensions;
+          return error;
+        }),
+      );
+    },
 };
 
 export interface GatewayOptions {

@@ -4,18 +4,34 @@
  */
 export type NaiveGranularity = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
 function localFields(instant: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(instant);
+  const parts = formatter(timeZone).formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+  };
 }
 
 /** ISO 8601 week-year and week of a calendar date. */
@@ -80,18 +96,19 @@ export function naiveBuckets(
   granularity: NaiveGranularity,
   timeZone: string,
 ): NaiveStats[] {
-  const sorted = [...all].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const sorted = [...all]
+    .sort((a, b) => a.at.getTime() - b.at.getTime())
+    .map((sample) => ({ ...sample, key: naiveBucketKey(sample.at, granularity, timeZone) }));
   const groups = new Map<string, Sample[]>();
   for (const sample of sorted) {
     if (sample.at < from || sample.at >= to) continue;
-    const key = naiveBucketKey(sample.at, granularity, timeZone);
-    groups.set(key, [...(groups.get(key) ?? []), sample]);
+    groups.set(sample.key, [...(groups.get(sample.key) ?? []), sample]);
   }
   return [...groups.entries()].map(([key, samples]) => {
     const values = samples.map((s) => s.value).filter((v): v is number => v !== null);
     const last = samples.at(-1)?.value ?? null;
     const firstAt = samples[0]?.at ?? from;
-    const earlier = sorted.filter((s) => s.at < firstAt && naiveBucketKey(s.at, granularity, timeZone) !== key).at(-1);
+    const earlier = sorted.filter((s) => s.at < firstAt && s.key !== key).at(-1);
     return {
       key,
       count: samples.length,

@@ -24,7 +24,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const handle = await openDatabase({ onQuery });
     await handle.migrate();
     statements.length = 0;
-    return { handle, gateway: createGateway({ db: handle.db }), driver: 'pglite', statements, close: handle.close };
+    return {
+      handle,
+      gateway: createGateway({ db: handle.db }),
+      driver: 'pglite',
+      statements,
+      close: handle.close,
+    };
   }
   const name = `cmg_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });

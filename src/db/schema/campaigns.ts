@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { CAMPAIGN_STATUSES } from '../../metrics/catalog.js';
 import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { CAMPAIGN_STATUSES } from '../../metrics/catalog.js';
 
 export const campaignStatus = pgEnum('campaign_status', CAMPAIGN_STATUSES);
 

@@ -1,7 +1,7 @@
 import {
+  type AnyPgColumnBuilder,
   integer,
   numeric,
-  type AnyPgColumnBuilder,
   pgEnum,
   pgTable,
   text,

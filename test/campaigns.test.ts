@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
+import { createTestDatabase, execute, executeOk, type TestDatabase } from './helpers/test-database.js';
+
+let db: TestDatabase;
+
+async function createCampaign(input: Record<string, unknown>): Promise<string> {
+  const data = await executeOk(db.gateway, UPSERT_CAMPAIGN, { input });
+  return data.upsertCampaign.id;
+}
+
+/** Snapshots with the given TOTAL_SESSIONS_COMPLETED at `day` days after 2024-01-01. */
+async function recordSessions(campaignId: string, points: [day: number, sessions: number][]) {
+  await executeOk(db.gateway, RECORD_SNAPSHOTS, {
+    input: points.map(([day, sessions]) =>
+      snapshotInput(campaignId, {
+        at: new Date(Date.UTC(2024, 0, 1 + day)).toISOString(),
+        sessionsCompleted: sessions,
+      }),
+    ),
+  });
+}
+
+const CADENCE = /* GraphQL */ `
+  query Cadence($id: ID!) { campaign(id: $id) { snapshotCadence } }
+`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db?.close());
+
+describe('upsertCampaign and campaign lookups', () => {
+  it('creates with defaults, updates by id, and keeps fields left out', async () => {
+    const id = await createCampaign({ name: 'Lookup', status: 'PLANNED' });
+    const query = /* GraphQL */ `
+      query C($id: ID!) {
+        campaign(id: $id) { id name status timeZone highValue legalHold startsAt endsAt }
+        node(id: $id) { id ... on Campaign { name } }
+      }
+    `;
+    expect((await executeOk(db.gateway, query, { id })).campaign).toEqual({
+      id,
+      name: 'Lookup',
+      status: 'PLANNED',
+      timeZone: 'UTC',
+      highValue: false,
+      legalHold: false,
+      startsAt: null,
+      endsAt: null,
+    });
+    await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+      input: {
+        id,
+        name: 'Lookup renamed',
+        status: 'ACTIVE',
+        timeZone: 'Asia/Kolkata',
+        highValue: true,
+        endsAt: '2025-01-01T00:00:00Z',
+      },
+    });
+    await executeOk(db.gateway, UPSERT_CAMPAIGN, { input: { id, name: 'Lookup renamed', status: 'ACTIVE' } });
+    const after = await executeOk(db.gateway, query, { id });
+    expect(after.campaign).toMatchObject({
+      name: 'Lookup renamed',
+      status: 'ACTIVE',
+      timeZone: 'Asia/Kolkata',
+      highValue: true,
+      endsAt: '2025-01-01T00:00:00.000Z',
+    });
+    expect(after.node).toEqual({ id, name: 'Lookup renamed' });
+  });
+
+  it('creates with a caller-chosen id', async () => {
+    const id = '6c0f4f4e-8a4f-4f55-9a55-2b7b3b0c1d2e';
+    expect(await createCampaign({ id, name: 'Chosen id', status: 'DRAFT' })).toBe(id);
+  });
+
+  it('rejects an empty name and an end before the start', async () => {
+    const empty = await execute(db.gateway, UPSERT_CAMPAIGN, { input: { name: '  ', status: 'DRAFT' } });
+    expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    const backwards = await execute(db.gateway, UPSERT_CAMPAIGN, {
+      input: { name: 'x', status: 'DRAFT', startsAt: '2025-01-02T00:00:00Z', endsAt: '2025-01-01T00:00:00Z' },
+    });
+    expect(backwards.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.endsAt',
+    });
+  });
+});
+
+type CampaignPage = {
+  campaigns: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { node: { id: string; status: string } }[];
+  };
+};
+
+describe('campaigns connection', () => {
+  it('filters by status, pages forward with totalCount, and visits each campaign once', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const statuses = ['ACTIVE', 'ACTIVE', 'PAUSED', 'ACTIVE', 'COMPLETED', 'ACTIVE', 'DRAFT'];
+      const ids: Record<string, string[]> = {};
+      for (const [i, status] of statuses.entries()) {
+        const data = await executeOk(fresh.gateway, UPSERT_CAMPAIGN, { input: { name: `C${i}`, status } });
+        ids[status] = [...(ids[status] ?? []), data.upsertCampaign.id];
+      }
+      const page = /* GraphQL */ `
+        query P($after: String, $status: [CampaignStatus!]) {
+          campaigns(first: 3, after: $after, status: $status) {
+            totalCount
+            pageInfo { hasNextPage endCursor }
+            edges { cursor node { id status } }
+          }
+        }
+      `;
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const data: CampaignPage = await executeOk<CampaignPage>(fresh.gateway, page, {
+          after,
+          status: ['ACTIVE', 'PAUSED'],
+        });
+        expect(data.campaigns.totalCount).toBe(5);
+        for (const edge of data.campaigns.edges) {
+          expect(['ACTIVE', 'PAUSED']).toContain(edge.node.status);
+          seen.push(edge.node.id);
+        }
+        if (!data.campaigns.pageInfo.hasNextPage) break;
+        after = data.campaigns.pageInfo.endCursor;
+      }
+      expect(seen.sort()).toEqual([...(ids.ACTIVE ?? []), ...(ids.PAUSED ?? [])].sort());
+      const all = await executeOk(fresh.gateway, '{ campaigns { totalCount } }');
+      expect(all.campaigns.totalCount).toBe(statuses.length);
+      const badCursor = await execute(fresh.gateway, page, { after: 'garbage' });
+      expect(badCursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const tooMany = await execute(fresh.gateway, '{ campaigns(first: 1001) { totalCount } }');
+      expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('snapshotCadence follows the seed rules', () => {
+  // Sessions in the last 7 days = latest counter - counter at or before latest - 7d
+  // (or the first snapshot's). Worked out by hand for each case.
+  const cases: [string, string, [number, number][], string][] = [
+    [
+      'ACTIVE, 101 sessions since the first snapshot (none 7 days old)',
+      'ACTIVE',
+      [
+        [0, 0],
+        [2, 101],
+      ],
+      'HOURLY',
+    ],
+    [
+      'ACTIVE, 111 - 50 = 61 since day 3 (the latest at or before day 10 - 7)',
+      'ACTIVE',
+      [
+        [0, 10],
+        [3, 50],
+        [10, 111],
+      ],
+      'EVERY_6_HOURS',
+    ],
+    [
+      'ACTIVE, exactly 100',
+      'ACTIVE',
+      [
+        [0, 0],
+        [8, 0],
+        [15, 100],
+      ],
+      'EVERY_6_HOURS',
+    ],
+    [
+      'ACTIVE, exactly 25',
+      'ACTIVE',
+      [
+        [0, 0],
+        [7, 25],
+      ],
+      'EVERY_6_HOURS',
+    ],
+    [
+      'ACTIVE, 24',
+      'ACTIVE',
+      [
+        [0, 0],
+        [7, 24],
+      ],
+      'DAILY',
+    ],
+    ['ACTIVE without snapshots', 'ACTIVE', [], 'DAILY'],
+    [
+      'RECRUITING',
+      'RECRUITING',
+      [
+        [0, 0],
+        [1, 500],
+      ],
+      'DAILY',
+    ],
+    [
+      'PAUSED',
+      'PAUSED',
+      [
+        [0, 0],
+        [1, 500],
+      ],
+      'DAILY',
+    ],
+    [
+      'COMPLETED',
+      'COMPLETED',
+      [
+        [0, 0],
+        [1, 500],
+      ],
+      'FINAL_ONLY',
+    ],
+    ['ARCHIVED', 'ARCHIVED', [], 'FINAL_ONLY'],
+  ];
+  it.each(cases)('%s', async (_name, status, points, expected) => {
+    const id = await createCampaign({ name: 'Cadence', status });
+    if (points.length) await recordSessions(id, points);
+    expect((await executeOk(db.gateway, CADENCE, { id })).campaign.snapshotCadence).toBe(expected);
+  });
+});
+
+describe('batching', () => {
+  it('loads latestSnapshot and snapshotCadence of a whole page with one statement each', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const data = await executeOk(fresh.gateway, UPSERT_CAMPAIGN, {
+          input: { name: `B${i}`, status: 'ACTIVE' },
+        });
+        await executeOk(fresh.gateway, RECORD_SNAPSHOTS, {
+          input: [
+            snapshotInput(data.upsertCampaign.id, { at: '2024-01-01T00:00:00Z', sessionsCompleted: i }),
+          ],
+        });
+      }
+      fresh.statements.length = 0;
+      const data = await executeOk(
+        fresh.gateway,
+        '{ campaigns(first: 10) { edges { node { name snapshotCadence latestSnapshot { sampleCount volunteers { current } } } } } }',
+      );
+      expect(data.campaigns.edges).toHaveLength(5);
+      // the page itself, the latest snapshots, the cadences
+      expect(fresh.statements).toHaveLength(3);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
