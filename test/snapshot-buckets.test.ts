@@ -20,6 +20,8 @@ const WINDOWS: [string, string][] = [
   ['2024-12-27T00:00:00Z', '2025-01-08T00:00:00Z'],
 ];
 const STEP_MS = 5 * 3600_000;
+/** Both 02:30s of Berlin's fall-back night (CEST, then CET) and the hour after spring-forward. */
+const EXTRA_INSTANTS = ['2024-10-27T00:30:00Z', '2024-10-27T01:30:00Z', '2024-03-31T01:30:00Z'];
 
 interface FixtureRow {
   at: Date;
@@ -30,20 +32,20 @@ interface FixtureRow {
 }
 
 function fixtureRows(): FixtureRow[] {
-  const rows: FixtureRow[] = [];
-  let i = 0;
-  for (const [start, end] of WINDOWS) {
-    for (let t = Date.parse(start); t < Date.parse(end); t += STEP_MS, i++) {
-      rows.push({
-        at: new Date(t),
-        volunteers: 3 + ((i * 7) % 17),
-        spentCents: 1000 * i + (i % 3) * 37,
-        sessions: i % 7 === 3 ? null : 2 * i,
-        sroi: i % 5 === 0 ? null : (i % 9) * 1.25,
-      });
-    }
-  }
-  return rows;
+  const instants = WINDOWS.flatMap(([start, end]) => {
+    const times: number[] = [];
+    for (let t = Date.parse(start); t < Date.parse(end); t += STEP_MS) times.push(t);
+    return times;
+  });
+  instants.push(...EXTRA_INSTANTS.map((at) => Date.parse(at)));
+  instants.sort((a, b) => a - b);
+  return instants.map((t, i) => ({
+    at: new Date(t),
+    volunteers: 3 + ((i * 7) % 17),
+    spentCents: 1000 * i + (i % 3) * 37,
+    sessions: i % 7 === 3 ? null : 2 * i,
+    sroi: i % 5 === 0 ? null : (i % 9) * 1.25,
+  }));
 }
 
 const rows = fixtureRows();

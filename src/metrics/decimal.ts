@@ -31,7 +31,7 @@ function scaledOf({ negative, integer, fraction }: DecimalParts): Scaled {
   return { units: negative ? -magnitude : magnitude, scale: fraction.length };
 }
 
-/** Same value with more fraction digits (`scale` is at least the current one). */
+/** The same value in units of 10^-to (`to` is at least the current scale). */
 const rescaled = ({ units, scale }: Scaled, to: number): bigint => units * 10n ** BigInt(to - scale);
 
 /** Text with exactly `scale` fraction digits; zero never gets a sign ("-0" prints "0.00"). */
@@ -65,8 +65,9 @@ export function parseDecimal(
   if (text === '') return { ok: false, reason: 'is empty' };
   const parts = partsOf(text);
   if (!parts) return { ok: false, reason: `is not a decimal number, ${got}` };
-  if (parts.fraction.length > scale)
+  if (parts.fraction.length > scale) {
     return { ok: false, reason: `has more than ${scale} decimal places, ${got}` };
+  }
   // leading zeros are no digits of the value: "0012.50" fits numeric(4,2)
   if (parts.integer.replace(/^0+/, '').length > precision - scale) {
     return { ok: false, reason: `exceeds numeric(${precision},${scale}), ${got}` };

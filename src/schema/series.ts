@@ -42,6 +42,16 @@ const MetricSeries = builder.objectRef<MetricSeriesShape>('MetricSeries').implem
   }),
 });
 
+/** Longest bucket of each granularity (DST adds an hour), for a cheap lower bound on a range's bucket count. */
+const LONGEST_BUCKET_MS: Record<Exclude<Granularity, 'RAW'>, number> = {
+  HOUR: 1.5 * 3600_000,
+  DAY: 25 * 3600_000,
+  WEEK: (7 * 24 + 1) * 3600_000,
+  MONTH: (31 * 24 + 1) * 3600_000,
+  QUARTER: (92 * 24 + 1) * 3600_000,
+  YEAR: (366 * 24 + 1) * 3600_000,
+};
+
 function tooManyPoints(points: number): never {
   throw badUserInput(
     `series would have ${points} or more points; at most ${MAX_SERIES_POINTS}: narrow the range or use a coarser granularity`,

@@ -175,11 +175,11 @@ MetricsSnapshot.implement({
     }),
     outcomeScores: t.field({
       type: [OutcomeScore],
+      // jsonb keeps its own key order; dimensions come sorted by name for a stable radar chart
       resolve: (b) =>
-        Object.entries(numberMap(b.details.outcomeScores) ?? {}).map(([dimension, score]) => ({
-          dimension,
-          score,
-        })),
+        Object.entries(numberMap(b.details.outcomeScores) ?? {})
+          .map(([dimension, score]) => ({ dimension, score }))
+          .sort((x, y) => x.dimension.localeCompare(y.dimension)),
     }),
     programInstances: t.field({
       type: ProgramInstances,

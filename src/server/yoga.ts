@@ -1,3 +1,4 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
 import type { Context } from '../schema/builder.js';
@@ -66,6 +67,8 @@ export function createGateway({ db }: GatewayOptions) {
     schema,
     context: () => ({ db }),
     graphiql: { defaultQuery: EXAMPLE_QUERY, title: 'Campaign metrics gateway' },
+    // GraphiQL bundled in the package, not fetched from a CDN: works on offline machines.
+    renderGraphiQL,
     landingPage: false,
     plugins: [stableErrorCodes],
   });

@@ -16,6 +16,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       day: 'numeric',
       hour: 'numeric',
       minute: 'numeric',
+      timeZoneName: 'longOffset',
     });
     formatters.set(timeZone, format);
   }
@@ -31,6 +32,7 @@ function localFields(instant: Date, timeZone: string) {
     day: get('day'),
     hour: get('hour'),
     minute: get('minute'),
+    offset: parts.find((p) => p.type === 'timeZoneName')?.value ?? '',
   };
 }
 
@@ -45,10 +47,11 @@ function isoWeek(year: number, month: number, day: number) {
 }
 
 export function naiveBucketKey(instant: Date, granularity: NaiveGranularity, timeZone: string): string {
-  const { year, month, day, hour } = localFields(instant, timeZone);
+  const { year, month, day, hour, offset } = localFields(instant, timeZone);
   switch (granularity) {
+    // An hour is a local hour at one UTC offset: the repeated hour of a fall-back night is two hours.
     case 'HOUR':
-      return `${year}-${month}-${day}T${hour}`;
+      return `${year}-${month}-${day}T${hour}${offset}`;
     case 'DAY':
       return `${year}-${month}-${day}`;
     case 'WEEK': {
