@@ -251,3 +251,18 @@ describe('bad arguments to reads', () => {
     expect(JSON.stringify(result.errors)).not.toMatch(/stack|select|postgres|pglite/i);
   });
 });
+
+describe('protocol errors carry stable codes too', () => {
+  it('marks an invalid document GRAPHQL_VALIDATION_FAILED', async () => {
+    const result = await execute(db.gateway, '{ campaigns { nope } }');
+    expect(result.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('marks a variable of the wrong type BAD_USER_INPUT', async () => {
+    const result = await execute(db.gateway, 'query($n: Int) { campaigns(first: $n) { totalCount } }', {
+      n: 'abc',
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toContain('$n');
+  });
+});

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import {
@@ -291,5 +292,68 @@ describe('keyset pagination over buckets', () => {
       expect(node.VOLUNTEERS_CURRENT_MIN).toBe(row.volunteers);
       expect(node.BUDGET_SPENT_DELTA).toBeCloseTo((row.spentCents - previous.spentCents) / 100, 9);
     });
+  });
+});
+
+describe('property: statistics of random snapshots equal the naive computation', () => {
+  const ZONES = [
+    'UTC',
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Kolkata',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+  ];
+  const GRANULARITIES = ['HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'] as const;
+  const YEAR_START = Date.parse('2024-01-01T00:00:00Z');
+  const MINUTES_IN_TWO_YEARS = 2 * 366 * 24 * 60;
+
+  it('holds for random instants, values, zones and granularities', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: MINUTES_IN_TWO_YEARS }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 40, maxLength: 40 }),
+        fc.constantFrom(...ZONES),
+        fc.constantFrom(...GRANULARITIES),
+        async (minutes, values, timeZone, granularity) => {
+          const samples = minutes.map((minute, i) => ({
+            at: new Date(YEAR_START + minute * 60_000),
+            value: (values[i] ?? 0) / 100,
+          }));
+          const created = await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+            input: { name: 'Property', status: 'ACTIVE', timeZone },
+          });
+          const id = created.upsertCampaign.id;
+          await executeOk(db.gateway, RECORD_SNAPSHOTS, {
+            input: samples.map((s) =>
+              snapshotInput(id, { at: s.at.toISOString(), spent: s.value.toFixed(2) }),
+            ),
+          });
+          const from = new Date(YEAR_START - 86_400_000 * 400);
+          const to = new Date(YEAR_START + 86_400_000 * 800);
+          const data = await executeOk<BucketsResponse>(db.gateway, SNAPSHOTS, {
+            id,
+            from: from.toISOString(),
+            to: to.toISOString(),
+            granularity,
+            first: 1000,
+          });
+          const expected = naiveBuckets(samples, from, to, granularity, timeZone);
+          const nodes = data.campaign.snapshots.edges.map((edge) => edge.node);
+          expect(nodes.map((n) => naiveBucketKey(new Date(n.snapshotDate), granularity, timeZone))).toEqual(
+            expected.map((b) => b.key),
+          );
+          expected.forEach((bucket, i) => {
+            const node: Record<string, unknown> = nodes[i] ?? {};
+            expect(node.sampleCount).toBe(bucket.count);
+            for (const stat of ['FIRST', 'LAST', 'MIN', 'MAX', 'DELTA'] as const) {
+              expect(node[`BUDGET_SPENT_${stat}`]).toEqual(bucket[stat]);
+            }
+            expect(node.BUDGET_SPENT_AVG).toBeCloseTo(bucket.AVG ?? Number.NaN, 6);
+          });
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 });

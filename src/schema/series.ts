@@ -80,6 +80,11 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       const stat = args.stat ?? 'LAST';
       const fill = args.fill ?? 'NONE';
       const timeZone = args.timeZone ?? campaign.timeZone;
+      if (granularity !== 'RAW') {
+        // Refuse absurd ranges before enumerating their buckets.
+        const atLeast = Math.floor((to.getTime() - from.getTime()) / LONGEST_BUCKET_MS[granularity]);
+        if (atLeast > MAX_SERIES_POINTS) tooManyPoints(atLeast);
+      }
       const expectedBuckets =
         granularity === 'RAW' || fill === 'NONE'
           ? null

@@ -1,5 +1,6 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
@@ -35,26 +36,34 @@ query CampaignOverview {
 }
 `;
 
+/** Adds `code` to errors graphql-js reports without one. */
+function withCode<E extends Error>(errors: readonly E[], code: string): E[] {
+  for (const error of errors) {
+    if (error instanceof GraphQLError && !error.extensions.code) {
+      (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, code };
+    }
+  }
+  return [...errors];
+}
+
 /**
  * graphql-js reports invalid documents and variables without a code; give them the stable
- * codes clients branch on (GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT).
+ * codes clients branch on: GRAPHQL_VALIDATION_FAILED for the document, BAD_USER_INPUT for
+ * variables that cannot be coerced (execution stops before any field, so there is no data).
  */
 const stableErrorCodes: Plugin = {
   onValidate:
     () =>
     ({ result, setResult }) => {
-      if (result.length === 0) return;
-      setResult(
-        result.map((error) => {
-          if (error.extensions.code) return error;
-          error.extensions = {
-            ...error.extensions,
-            code: 'GRAPHQL_VALIDATION_FAILED',
-          } as typeof error.extensions;
-          return error;
-        }),
-      );
+      if (result.length) setResult(withCode(result, 'GRAPHQL_VALIDATION_FAILED'));
     },
+  onExecute: () => ({
+    onExecuteDone: ({ result }) => {
+      if (!isAsyncIterable(result) && result.errors && result.data === undefined) {
+        withCode(result.errors, 'BAD_USER_INPUT');
+      }
+    },
+  }),
 };
 
 export interface GatewayOptions {
