@@ -233,27 +233,53 @@ describe('snapshotCadence follows the seed rules', () => {
 });
 
 describe('batching', () => {
-  it('loads latestSnapshot and snapshotCadence of a whole page with one statement each', async () => {
+  const DASHBOARD = /* GraphQL */ `
+    query Dashboard($first: Int) {
+      campaigns(first: $first) {
+        edges {
+          node {
+            name
+            snapshotCadence
+            latestSnapshot { sampleCount volunteers { current } }
+            snapshots(granularity: DAY, last: 7) { totalCount edges { node { sampleCount } } }
+            series(metrics: [BUDGET_SPENT], from: "2023-12-01T00:00:00Z", to: "2024-02-01T00:00:00Z", granularity: WEEK) {
+              timestamps
+            }
+          }
+        }
+      }
+    }
+  `;
+
+  it('costs the same statements for 1 and for 10 campaigns', async () => {
     const fresh = await createTestDatabase();
     try {
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 10; i++) {
         const data = await executeOk(fresh.gateway, UPSERT_CAMPAIGN, {
-          input: { name: `B${i}`, status: 'ACTIVE' },
+          input: { name: `B${i}`, status: 'ACTIVE', timeZone: i % 2 ? 'Asia/Kolkata' : 'UTC' },
         });
         await executeOk(fresh.gateway, RECORD_SNAPSHOTS, {
-          input: [
-            snapshotInput(data.upsertCampaign.id, { at: '2024-01-01T00:00:00Z', sessionsCompleted: i }),
-          ],
+          input: [1, 2, 3].map((day) =>
+            snapshotInput(data.upsertCampaign.id, {
+              at: `2024-01-0${day}T00:00:00Z`,
+              sessionsCompleted: i * day,
+            }),
+          ),
         });
       }
-      fresh.statements.length = 0;
-      const data = await executeOk(
-        fresh.gateway,
-        '{ campaigns(first: 10) { edges { node { name snapshotCadence latestSnapshot { sampleCount volunteers { current } } } } } }',
-      );
-      expect(data.campaigns.edges).toHaveLength(5);
-      // the page itself, the latest snapshots, the cadences
-      expect(fresh.statements).toHaveLength(3);
+      const statementsFor = async (first: number) => {
+        fresh.statements.length = 0;
+        const data = await executeOk(fresh.gateway, DASHBOARD, { first });
+        expect(data.campaigns.edges).toHaveLength(first);
+        for (const { node } of data.campaigns.edges) {
+          expect(node.snapshots.totalCount).toBe(3);
+          expect(node.series.timestamps.length).toBeGreaterThan(0);
+        }
+        return fresh.statements.length;
+      };
+      // the page, latest snapshots, cadences, snapshot buckets, series buckets
+      expect(await statementsFor(1)).toBe(5);
+      expect(await statementsFor(10)).toBe(5);
     } finally {
       await fresh.close();
     }

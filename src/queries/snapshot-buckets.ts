@@ -4,19 +4,25 @@ import { toDecimalText, toInstant, toNumber } from '../db/values.js';
 import { linkPreviousBuckets, type MetricStats, type SnapshotBucket } from '../metrics/bucket-stats.js';
 import type { Granularity, Metric, MetricDefinition } from '../metrics/catalog.js';
 
-export interface SnapshotBucketsQuery {
+/** A campaign and the zone its buckets follow. */
+export interface BucketTarget {
   campaignId: string;
+  timeZone: string;
+}
+
+/** What is asked of every campaign in one batch. */
+export interface SnapshotBucketsQuery {
   /** Half-open range of snapshot instants: from <= t < to. */
   from?: Date;
   to?: Date;
   granularity: Granularity;
-  timeZone: string;
   metrics: readonly MetricDefinition[];
   /** Keyset: only buckets starting after / before this bucket start. */
   after?: Date;
   before?: Date;
   /** Newest first (for backward pages) or oldest first. */
   descending: boolean;
+  /** Buckets per campaign. */
   limit: number;
   withTotalCount: boolean;
 }
@@ -37,39 +43,43 @@ const DATE_TRUNC_UNIT: Record<Exclude<Granularity, 'RAW'>, string> = {
 };
 
 const col = (alias: string, name: string) => sql.raw(`${alias}.${name}`);
+const at = (instant: Date) => sql`${instant.toISOString()}::timestamptz`;
 
-/** The bucket an instant column falls in: the instant itself at RAW. */
-function bucketOf(column: SQL, granularity: Granularity, timeZone: string): SQL {
+/** The bucket an instant column falls in (in the target's zone): the instant itself at RAW. */
+function bucketOf(column: SQL, granularity: Granularity): SQL {
   if (granularity === 'RAW') return column;
-  return sql`date_trunc(${sql.raw(`'${DATE_TRUNC_UNIT[granularity]}'`)}, ${column}, ${timeZone}::text)`;
+  return sql`date_trunc(${sql.raw(`'${DATE_TRUNC_UNIT[granularity]}'`)}, ${column}, k.time_zone)`;
 }
 
-function rangeFilter({ campaignId, from, to }: SnapshotBucketsQuery): SQL {
-  const conditions = [sql`s.campaign_id = ${campaignId}::uuid`];
-  if (from) conditions.push(sql`s.snapshot_date >= ${from.toISOString()}::timestamptz`);
-  if (to) conditions.push(sql`s.snapshot_date < ${to.toISOString()}::timestamptz`);
+function rangeFilter({ from, to }: SnapshotBucketsQuery): SQL {
+  const conditions = [sql`s.campaign_id = k.campaign_id`];
+  if (from) conditions.push(sql`s.snapshot_date >= ${at(from)}`);
+  if (to) conditions.push(sql`s.snapshot_date < ${at(to)}`);
   return sql.join(conditions, sql` AND `);
 }
 
 /**
- * One statement: the page of buckets (statistics of every requested metric, the values of
- * the first and last snapshot of each bucket), the latest snapshot before the page (for
- * DELTA of its first bucket) and, when asked, the number of buckets in the whole range.
- * Keyset bounds are applied to snapshot_date too, so the index range scan starts at the
- * cursor instead of the range start.
+ * One statement for any number of campaigns: per campaign (a correlated LATERAL over the
+ * list) the page of buckets with statistics of every requested metric and the values of
+ * each bucket's first and last snapshot, the latest snapshot before the page (for DELTA of
+ * its first bucket) and, when asked, the number of buckets in the whole range. Keyset
+ * bounds also bound snapshot_date, so each index range scan starts at the cursor.
  */
+/** Results come back in the order of `targets`. */
 export async function snapshotBuckets(
   db: Database,
+  targets: readonly BucketTarget[],
   query: SnapshotBucketsQuery,
-): Promise<SnapshotBucketsResult> {
-  const { campaignId, granularity, timeZone, metrics, after, before, descending, limit } = query;
-  const bucket = bucketOf(sql.raw('s.snapshot_date'), granularity, timeZone);
+): Promise<SnapshotBucketsResult[]> {
+  if (targets.length === 0) return [];
+  const { granularity, metrics, after, before, descending, limit } = query;
+  const bucket = bucketOf(sql.raw('s.snapshot_date'), granularity);
   const keyset: SQL[] = [];
-  if (after) keyset.push(sql`s.snapshot_date > ${after.toISOString()}::timestamptz`);
-  if (before) keyset.push(sql`s.snapshot_date < ${before.toISOString()}::timestamptz`);
+  if (after) keyset.push(sql`s.snapshot_date > ${at(after)}`);
+  if (before) keyset.push(sql`s.snapshot_date < ${at(before)}`);
   const bucketBounds: SQL[] = [sql`true`];
-  if (after) bucketBounds.push(sql`bucket_start > ${after.toISOString()}::timestamptz`);
-  if (before) bucketBounds.push(sql`bucket_start < ${before.toISOString()}::timestamptz`);
+  if (after) bucketBounds.push(sql`bucket_start > ${at(after)}`);
+  if (before) bucketBounds.push(sql`bucket_start < ${at(before)}`);
 
   const aggregates = metrics.map(
     ({ column }) =>
@@ -81,11 +91,13 @@ export async function snapshotBuckets(
     ({ column }) =>
       sql`, ${col(firstAlias, column)} AS ${sql.raw(`${column}_first`)}, ${col('l', column)} AS ${sql.raw(`${column}_last`)}`,
   );
-  const previous = metrics.map(({ column }) => sql`${col('p', column)} AS ${sql.raw(`${column}_previous`)}`);
+  const previous = metrics.map(
+    ({ column }) => sql`, ${col('p', column)} AS ${sql.raw(`${column}_previous`)}`,
+  );
   const firstJoin =
     granularity === 'RAW'
       ? sql``
-      : sql`JOIN campaign_metrics_snapshots f ON f.campaign_id = ${campaignId}::uuid AND f.snapshot_date = g.first_at`;
+      : sql`JOIN campaign_metrics_snapshots f ON f.campaign_id = k.campaign_id AND f.snapshot_date = g.first_at`;
   const totalCount = query.withTotalCount
     ? sql`(SELECT count(DISTINCT ${bucket})::int FROM campaign_metrics_snapshots s WHERE ${rangeFilter(query)})`
     : sql`NULL::int`;
@@ -94,51 +106,75 @@ export async function snapshotBuckets(
   const rows = await queryRows(
     db,
     sql`
-    WITH grouped AS (
-      SELECT * FROM (
-        SELECT ${bucket} AS bucket_start, count(*)::int AS sample_count,
-               min(s.snapshot_date) AS first_at, max(s.snapshot_date) AS last_at
-               ${sql.join(aggregates)}
-        FROM campaign_metrics_snapshots s
-        WHERE ${sql.join([rangeFilter(query), ...keyset], sql` AND `)}
-        GROUP BY 1
-      ) buckets
-      WHERE ${sql.join(bucketBounds, sql` AND `)}
-      ORDER BY bucket_start ${order}
-      LIMIT ${limit}
-    ),
-    page AS (
-      SELECT g.*, l.full_snapshot ${sql.join(endpoints)}
-      FROM grouped g
-      JOIN campaign_metrics_snapshots l ON l.campaign_id = ${campaignId}::uuid AND l.snapshot_date = g.last_at
-      ${firstJoin}
-    )
-    SELECT counted.total_count, page.*, earlier.*
-    FROM (SELECT ${totalCount} AS total_count) counted
-    LEFT JOIN page ON true
-    LEFT JOIN LATERAL (
-      SELECT true AS has_previous ${metrics.length ? sql`, ` : sql``}${sql.join(previous, sql`, `)}
-      FROM campaign_metrics_snapshots p
-      WHERE p.campaign_id = ${campaignId}::uuid
-        AND p.snapshot_date < (SELECT min(bucket_start) FROM grouped)
-      ORDER BY p.snapshot_date DESC
-      LIMIT 1
-    ) earlier ON true
-    ORDER BY page.bucket_start ASC`,
+    SELECT k.target, r.*
+    FROM unnest(${`{${targets.map((t) => t.campaignId).join(',')}}`}::uuid[],
+                ${`{${targets.map((t) => `"${t.timeZone}"`).join(',')}}`}::text[])
+         WITH ORDINALITY AS k(campaign_id, time_zone, target)
+    CROSS JOIN LATERAL (
+      WITH grouped AS (
+        SELECT * FROM (
+          SELECT ${bucket} AS bucket_start, count(*)::int AS sample_count,
+                 min(s.snapshot_date) AS first_at, max(s.snapshot_date) AS last_at
+                 ${sql.join(aggregates)}
+          FROM campaign_metrics_snapshots s
+          WHERE ${sql.join([rangeFilter(query), ...keyset], sql` AND `)}
+          GROUP BY 1
+        ) buckets
+        WHERE ${sql.join(bucketBounds, sql` AND `)}
+        ORDER BY bucket_start ${order}
+        LIMIT ${limit}
+      ),
+      page AS (
+        SELECT g.*, l.full_snapshot ${sql.join(endpoints)}
+        FROM grouped g
+        JOIN campaign_metrics_snapshots l ON l.campaign_id = k.campaign_id AND l.snapshot_date = g.last_at
+        ${firstJoin}
+      )
+      SELECT counted.total_count, page.*, earlier.*
+      FROM (SELECT ${totalCount} AS total_count) counted
+      LEFT JOIN page ON true
+      LEFT JOIN LATERAL (
+        SELECT true AS has_previous ${sql.join(previous)}
+        FROM campaign_metrics_snapshots p
+        WHERE p.campaign_id = k.campaign_id
+          AND p.snapshot_date < (SELECT min(bucket_start) FROM grouped)
+        ORDER BY p.snapshot_date DESC
+        LIMIT 1
+      ) earlier ON true
+    ) r
+    ORDER BY r.bucket_start ASC`,
   );
 
-  const totalCountValue = rows.length ? toNumber(rows[0]?.total_count) : null;
+  const rowsByTarget = targets.map((): Record<string, unknown>[] => []);
+  for (const row of rows) rowsByTarget[Number(row.target) - 1]?.push(row);
+  return targets.map((target, i) => toResult(rowsByTarget[i] ?? [], target, query));
+}
+
+function toResult(
+  rows: Record<string, unknown>[],
+  target: BucketTarget,
+  query: SnapshotBucketsQuery,
+): SnapshotBucketsResult {
   const bucketRows = rows.filter((row) => row.bucket_start !== null);
-  const buckets = bucketRows.map((row) => toBucket(row, query));
   const first = bucketRows[0];
   const earlier =
     first?.has_previous === true
-      ? Object.fromEntries(metrics.map((m) => [m.metric, toDecimalText(first[`${m.column}_previous`])]))
+      ? Object.fromEntries(query.metrics.map((m) => [m.metric, toDecimalText(first[`${m.column}_previous`])]))
       : null;
-  return { buckets: linkPreviousBuckets(buckets, earlier), totalCount: totalCountValue };
+  return {
+    buckets: linkPreviousBuckets(
+      bucketRows.map((row) => toBucket(row, target, query)),
+      earlier,
+    ),
+    totalCount: rows.length ? toNumber(rows[0]?.total_count) : null,
+  };
 }
 
-function toBucket(row: Record<string, unknown>, query: SnapshotBucketsQuery): SnapshotBucket {
+function toBucket(
+  row: Record<string, unknown>,
+  target: BucketTarget,
+  query: SnapshotBucketsQuery,
+): SnapshotBucket {
   const metrics: Partial<Record<Metric, MetricStats>> = {};
   for (const { metric, column } of query.metrics) {
     metrics[metric as Metric] = {
@@ -150,10 +186,10 @@ function toBucket(row: Record<string, unknown>, query: SnapshotBucketsQuery): Sn
     };
   }
   return {
-    campaignId: query.campaignId,
+    campaignId: target.campaignId,
     start: toInstant(row.bucket_start),
     granularity: query.granularity,
-    timeZone: query.timeZone,
+    timeZone: target.timeZone,
     sampleCount: Number(row.sample_count),
     metrics,
     previousLast: null,

@@ -2,7 +2,6 @@ import { statValue } from '../metrics/bucket-stats.js';
 import { type Granularity, type Metric, metricDefinition, type Stat } from '../metrics/catalog.js';
 import { fillGaps } from '../metrics/gap-fill.js';
 import { bucketStartsInRange } from '../metrics/time-buckets.js';
-import { snapshotBuckets } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
 import { GapFillEnum, GranularityEnum, MetricEnum, StatEnum } from './enums.js';
@@ -92,16 +91,18 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS)
         tooManyPoints(expectedBuckets.length);
 
-      const { buckets } = await snapshotBuckets(ctx.db, {
+      const { buckets } = await ctx.snapshotBuckets.load({
         campaignId: campaign.id,
-        from,
-        to,
-        granularity,
         timeZone,
-        metrics: [...new Set(args.metrics)].map(metricDefinition),
-        descending: false,
-        limit: MAX_SERIES_POINTS + 1,
-        withTotalCount: false,
+        query: {
+          from,
+          to,
+          granularity,
+          metrics: [...new Set(args.metrics)].map(metricDefinition),
+          descending: false,
+          limit: MAX_SERIES_POINTS + 1,
+          withTotalCount: false,
+        },
       });
       if (buckets.length > MAX_SERIES_POINTS) tooManyPoints(buckets.length);
 

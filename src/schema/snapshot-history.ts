@@ -1,5 +1,4 @@
 import { METRICS } from '../metrics/catalog.js';
-import { snapshotBuckets } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
 import { decodeBucketCursor, encodeBucketCursor } from './cursor.js';
@@ -29,18 +28,20 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
         const timeZone = args.timeZone ?? campaign.timeZone;
         const cursor = (value: string | null | undefined, argument: 'after' | 'before') =>
           value ? decodeBucketCursor(value, granularity, timeZone, argument) : undefined;
-        const { buckets, totalCount } = await snapshotBuckets(ctx.db, {
+        const { buckets, totalCount } = await ctx.snapshotBuckets.load({
           campaignId: campaign.id,
-          from: args.from ?? undefined,
-          to: args.to ?? undefined,
-          granularity,
           timeZone,
-          metrics: METRICS,
-          after: cursor(args.after, 'after'),
-          before: cursor(args.before, 'before'),
-          descending: page.backward,
-          limit: page.size + 1,
-          withTotalCount: selectsField(info, 'totalCount'),
+          query: {
+            from: args.from ?? undefined,
+            to: args.to ?? undefined,
+            granularity,
+            metrics: METRICS,
+            after: cursor(args.after, 'after'),
+            before: cursor(args.before, 'before'),
+            descending: page.backward,
+            limit: page.size + 1,
+            withTotalCount: selectsField(info, 'totalCount'),
+          },
         });
         // One row past the page tells whether more exist; it is the oldest when paging back.
         const more = buckets.length > page.size;
