@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     args = parseSeedArgs(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`seed: ${error.message}\n${USAGE}`);
+    console.error(`seed: ${error.message.replace(/\s+/g, ' ')} (${USAGE})`);
     return 2;
   }
   if (args === 'help') {

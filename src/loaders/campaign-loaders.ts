@@ -5,9 +5,8 @@ import { campaignActivityById } from '../queries/campaign-activity.js';
 import { latestSnapshotsByCampaign } from '../queries/latest-snapshots.js';
 
 /**
- * Batch functions for per-request DataLoaders (the Pothos dataloader plugin creates one
- * loader per request and field): one statement for all campaigns a request touches.
- * Results come back in key order; a campaign without data yields null.
+ * Batch functions for per-request DataLoaders: one statement for all campaigns a request
+ * touches. Results come back in key order; a campaign without data yields null.
  */
 export async function loadLatestSnapshots(
   db: Database,

@@ -64,5 +64,3 @@ export function createSnapshotBucketLoader(db: Database) {
     { cacheKeyFn: (request) => `${request.campaignId}|${request.timeZone}|${queryKey(request.query)}` },
   );
 }
-
-export type SnapshotBucketLoader = ReturnType<typeof createSnapshotBucketLoader>;

@@ -5,12 +5,12 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { relations } from '../db/relations.js';
-import type { SnapshotBucketLoader } from '../loaders/snapshot-bucket-loader.js';
+import type { RequestLoaders } from '../loaders/request-loaders.js';
 
 export interface Context {
   db: Database;
-  /** Per-request batching of snapshots/series across campaigns. */
-  snapshotBuckets: SnapshotBucketLoader;
+  /** Per-request batching across campaigns (latest snapshots, snapshot buckets). */
+  loaders: RequestLoaders;
 }
 
 /**

@@ -3,7 +3,7 @@ import { drizzleConnectionHelpers } from '@pothos/plugin-drizzle';
 import { inArray, type SQL } from 'drizzle-orm';
 import { campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
-import { loadLatestSnapshots, loadSnapshotCadences } from '../loaders/campaign-loaders.js';
+import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder } from './builder.js';
@@ -24,11 +24,10 @@ export const Campaign = builder.drizzleNode('campaigns', {
     timeZone: t.expose('timeZone', { type: 'TimeZone' }),
     highValue: t.exposeBoolean('highValue'),
     legalHold: t.exposeBoolean('legalHold'),
-    latestSnapshot: t.loadable({
+    latestSnapshot: t.field({
       type: MetricsSnapshot,
       nullable: true,
-      load: (ids: string[], ctx) => loadLatestSnapshots(ctx.db, ids),
-      resolve: (campaign) => campaign.id,
+      resolve: (campaign, _args, ctx) => ctx.loaders.latestSnapshots.load(campaign.id),
     }),
     snapshotCadence: t.loadable({
       type: SnapshotCadenceEnum,

@@ -91,7 +91,7 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS)
         tooManyPoints(expectedBuckets.length);
 
-      const { buckets } = await ctx.snapshotBuckets.load({
+      const { buckets } = await ctx.loaders.snapshotBuckets.load({
         campaignId: campaign.id,
         timeZone,
         query: {

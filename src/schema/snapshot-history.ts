@@ -28,7 +28,7 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
         const timeZone = args.timeZone ?? campaign.timeZone;
         const cursor = (value: string | null | undefined, argument: 'after' | 'before') =>
           value ? decodeBucketCursor(value, granularity, timeZone, argument) : undefined;
-        const { buckets, totalCount } = await ctx.snapshotBuckets.load({
+        const { buckets, totalCount } = await ctx.loaders.snapshotBuckets.load({
           campaignId: campaign.id,
           timeZone,
           query: {

@@ -2,7 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
-import { createSnapshotBucketLoader } from '../loaders/snapshot-bucket-loader.js';
+import { createRequestLoaders } from '../loaders/request-loaders.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
 
@@ -75,7 +75,7 @@ export interface GatewayOptions {
 export function createGateway({ db }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => ({ db, snapshotBuckets: createSnapshotBucketLoader(db) }),
+    context: () => ({ db, loaders: createRequestLoaders(db) }),
     graphiql: { defaultQuery: EXAMPLE_QUERY, title: 'Campaign metrics gateway' },
     // GraphiQL bundled in the package, not fetched from a CDN: works on offline machines.
     renderGraphiQL,
