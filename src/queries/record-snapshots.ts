@@ -1,36 +1,67 @@
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
-import { type SnapshotInsert, campaignMetricsSnapshots as snapshots } from '../db/schema/snapshots.js';
+import type { SnapshotInsert } from '../db/schema/snapshots.js';
 import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import { METRICS } from '../metrics/catalog.js';
 import { previousSnapshotLateral, rawSnapshotBucket, rawSnapshotColumns } from './snapshot-rows.js';
 
 const camelCase = (column: string) => column.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
 
-/** A repeated (campaign, instant) replaces every written value; generated columns follow. */
-const REPLACED_ON_CONFLICT = Object.fromEntries(
-  [...METRICS.filter((m) => !m.derived).map((m) => m.column), 'full_snapshot'].map((column) => [
-    camelCase(column),
-    sql.raw(`excluded.${column}`),
-  ]),
-);
-
-/** Rows per INSERT: 1,000 rows x 22 parameters stays far below PostgreSQL's 65,535. */
-const ROWS_PER_STATEMENT = 1000;
+const WRITTEN_METRICS = METRICS.filter((m) => !m.derived);
+const WRITTEN_COLUMNS = [
+  'campaign_id',
+  'snapshot_date',
+  ...WRITTEN_METRICS.map((m) => m.column),
+  'full_snapshot',
+];
 
 /**
- * Inserts or replaces snapshots by (campaign_id, snapshot_date) with multi-row statements.
- * Call inside a transaction so a batch lands whole or not at all.
+ * Record type of the JSON rows: numbers arrive as JSON strings and are parsed exactly by
+ * numeric. The parameter is sent as text (postgres.js would JSON-encode a jsonb parameter again).
+ */
+const RECORD_TYPE = sql.raw(
+  [
+    'campaign_id uuid',
+    'snapshot_date timestamptz',
+    ...WRITTEN_METRICS.map((m) => `${m.column} ${m.kind === 'count' ? 'integer' : 'numeric'}`),
+    'full_snapshot jsonb',
+  ].join(', '),
+);
+
+/** A repeated (campaign, instant) replaces every written value; generated columns follow. */
+const REPLACE_ON_CONFLICT = sql.raw(
+  WRITTEN_COLUMNS.slice(2)
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', '),
+);
+
+/** Rows per statement; each statement carries its rows as one JSON parameter. */
+const ROWS_PER_STATEMENT = 2000;
+
+function toJsonRow(row: SnapshotInsert): Record<string, unknown> {
+  const values = row as unknown as Record<string, unknown>;
+  return Object.fromEntries(
+    WRITTEN_COLUMNS.map((column) => {
+      const value = values[camelCase(column)];
+      return [column, value instanceof Date ? value.toISOString() : (value ?? null)];
+    }),
+  );
+}
+
+/**
+ * Inserts or replaces snapshots by (campaign_id, snapshot_date). The rows travel as one
+ * JSON parameter expanded by jsonb_to_recordset: the statement text and its parameter count
+ * stay the same whatever the batch size, which makes bulk loads several times faster than a
+ * VALUES list of 22 parameters per row. Call inside a transaction so a batch lands whole.
  */
 export async function upsertSnapshotRows(db: Database, rows: readonly SnapshotInsert[]): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await db
-      .insert(snapshots)
-      .values(rows.slice(start, start + ROWS_PER_STATEMENT))
-      .onConflictDoUpdate({
-        target: [snapshots.campaignId, snapshots.snapshotDate],
-        set: REPLACED_ON_CONFLICT,
-      });
+    const chunk = rows.slice(start, start + ROWS_PER_STATEMENT).map(toJsonRow);
+    await db.execute(sql`
+      INSERT INTO campaign_metrics_snapshots (${sql.raw(WRITTEN_COLUMNS.join(', '))})
+      SELECT ${sql.raw(WRITTEN_COLUMNS.join(', '))}
+      FROM jsonb_to_recordset(${JSON.stringify(chunk)}::text::jsonb) AS r(${RECORD_TYPE})
+      ON CONFLICT (campaign_id, snapshot_date) DO UPDATE SET ${REPLACE_ON_CONFLICT}`);
   }
 }
 
