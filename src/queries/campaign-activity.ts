@@ -31,7 +31,7 @@ export async function campaignActivityById(
     ) latest ON true
     LEFT JOIN LATERAL (
       SELECT total_sessions_completed FROM campaign_metrics_snapshots
-      WHERE campaign_id = c.id AND snapshot_date <= latest.snapshot_date - interval '7 days'
+      WHERE campaign_id = c.id AND snapshot_date <= latest.snapshot_date - interval '168 hours'
       ORDER BY snapshot_date DESC LIMIT 1
     ) week_ago ON true
     LEFT JOIN LATERAL (

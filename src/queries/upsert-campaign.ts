@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema/campaigns.js';
 import { InputError } from '../ingest/input-error.js';
@@ -19,6 +19,22 @@ export interface CampaignValues {
 
 const MAX_NAME_LENGTH = 200;
 
+/** endsAt must follow startsAt, also when an update changes only one of them. */
+async function checkPeriod(db: Database, { id, startsAt, endsAt }: CampaignValues): Promise<void> {
+  let stored: { startsAt: Date | null; endsAt: Date | null } | undefined;
+  if (id && (startsAt === undefined || endsAt === undefined)) {
+    [stored] = await db
+      .select({ startsAt: campaigns.startsAt, endsAt: campaigns.endsAt })
+      .from(campaigns)
+      .where(eq(campaigns.id, id));
+  }
+  const start = startsAt === undefined ? stored?.startsAt : startsAt;
+  const end = endsAt === undefined ? stored?.endsAt : endsAt;
+  if (start && end && start >= end) {
+    throw new InputError('input.endsAt must be after input.startsAt', 'input.endsAt');
+  }
+}
+
 /**
  * Inserts a campaign or updates the one with this id, in one statement; returns its id.
  * Optional fields left out keep their stored values (or the column defaults on insert).
@@ -28,9 +44,7 @@ export async function upsertCampaign(db: Database, values: CampaignValues): Prom
   if (name === '' || name.length > MAX_NAME_LENGTH) {
     throw new InputError(`input.name must be 1 to ${MAX_NAME_LENGTH} characters`, 'input.name');
   }
-  if (values.startsAt && values.endsAt && values.startsAt >= values.endsAt) {
-    throw new InputError('input.endsAt must be after input.startsAt', 'input.endsAt');
-  }
+  await checkPeriod(db, values);
   const provided = Object.fromEntries(
     Object.entries({
       tenantId: values.tenantId,

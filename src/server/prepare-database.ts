@@ -9,7 +9,7 @@ const DEMO = { campaigns: 12, days: 120 };
 
 /**
  * The embedded database migrates itself and gets demo data on first start (a restart keeps
- * it). A PostgreSQL server is migrated by `npm run migrate`; starting against one that is
+ * it; seeding is idempotent, so a start interrupted while seeding finishes the job next time). A PostgreSQL server is migrated by `npm run migrate`; starting against one that is
  * not is a configuration error, not something to do behind the operator's back.
  */
 export async function prepareDatabase(database: DatabaseHandle, config: Config): Promise<void> {
@@ -17,7 +17,7 @@ export async function prepareDatabase(database: DatabaseHandle, config: Config):
     await database.migrate();
     const [row] = await queryRows<{ empty: boolean }>(
       database.db,
-      sql`SELECT NOT EXISTS (SELECT 1 FROM campaigns) AS empty`,
+      sql`SELECT NOT EXISTS (SELECT 1 FROM campaign_metrics_snapshots) AS empty`,
     );
     if (config.demoData && row?.empty) {
       console.log(`embedded database is empty: adding ${DEMO.campaigns} demo campaigns x ${DEMO.days} days`);
