@@ -1,6 +1,11 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import type { SnapshotBucket } from '../metrics/bucket-stats.js';
+import {
+  createActivityHeatmapLoader,
+  createBudgetBurnLoader,
+  createDailyValuesLoader,
+} from './analytics-loaders.js';
 import { loadLatestSnapshots } from './campaign-loaders.js';
 import { createSnapshotBucketLoader } from './snapshot-bucket-loader.js';
 
@@ -13,6 +18,9 @@ export function createRequestLoaders(db: Database) {
   return {
     latestSnapshots: new DataLoader<string, SnapshotBucket | null>((ids) => loadLatestSnapshots(db, ids)),
     snapshotBuckets: createSnapshotBucketLoader(db),
+    budgetBurnInputs: createBudgetBurnLoader(db),
+    dailyValues: createDailyValuesLoader(db),
+    activityHeatmaps: createActivityHeatmapLoader(db),
   };
 }
 

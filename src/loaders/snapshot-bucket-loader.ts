@@ -1,22 +1,25 @@
-import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
+import type { MetricDefinition } from '../metrics/catalog.js';
 import {
   type BucketTarget,
   type SnapshotBucketsQuery,
   type SnapshotBucketsResult,
   snapshotBuckets,
 } from '../queries/snapshot-buckets.js';
+import { createGroupedLoader } from './grouped-loader.js';
 
 export interface BucketRequest extends BucketTarget {
   query: SnapshotBucketsQuery;
 }
 
-/** Requests with the same key share one statement; only the campaign and zone differ. */
-function queryKey({
+/**
+ * Requests that differ only in campaign, zone or metrics share one statement: a chart of
+ * scores and a chart of capacity over the same days cost one bucket query, not two.
+ */
+function groupKey({
   from,
   to,
   granularity,
-  metrics,
   after,
   before,
   descending,
@@ -27,7 +30,6 @@ function queryKey({
     from?.toISOString(),
     to?.toISOString(),
     granularity,
-    metrics.map((m) => m.metric),
     after?.toISOString(),
     before?.toISOString(),
     descending,
@@ -36,31 +38,21 @@ function queryKey({
   ]);
 }
 
-/**
- * Per request: the snapshots/series fields of every campaign on a page, asked with the same
- * arguments, become one statement (a LATERAL over the campaign list).
- */
+const metricsKey = (metrics: readonly MetricDefinition[]) => metrics.map((m) => m.metric).join(',');
+
+/** Per request: snapshots/series of every campaign on a page as one LATERAL statement per group. */
 export function createSnapshotBucketLoader(db: Database) {
-  return new DataLoader<BucketRequest, SnapshotBucketsResult, string>(
-    async (requests) => {
-      const groups = new Map<string, BucketRequest[]>();
-      for (const request of requests) {
-        const key = queryKey(request.query);
-        groups.set(key, [...(groups.get(key) ?? []), request]);
-      }
-      const results = new Map<BucketRequest, SnapshotBucketsResult>();
-      await Promise.all(
-        [...groups.values()].map(async (group) => {
-          const [{ query }] = group as [BucketRequest];
-          const answers = await snapshotBuckets(db, group, query);
-          group.forEach((request, i) => {
-            const answer = answers[i];
-            if (answer) results.set(request, answer);
-          });
-        }),
-      );
-      return requests.map((request) => results.get(request) ?? new Error('bucket query returned no result'));
+  return createGroupedLoader<BucketRequest, SnapshotBucketsResult>({
+    groupOf: (request) => groupKey(request.query),
+    cacheKeyOf: (request) =>
+      `${request.campaignId}|${request.timeZone}|${groupKey(request.query)}|${metricsKey(request.query.metrics)}`,
+    load: (requests) => {
+      const [{ query }] = requests as [BucketRequest];
+      const metrics = [...new Set(requests.flatMap((request) => request.query.metrics))];
+      // an Error entry (an unreadable archived range) becomes that key's error: DataLoader rejects it alone
+      return snapshotBuckets(db, requests, { ...query, metrics }) as Promise<
+        readonly SnapshotBucketsResult[]
+      >;
     },
-    { cacheKeyFn: (request) => `${request.campaignId}|${request.timeZone}|${queryKey(request.query)}` },
-  );
+  });
 }

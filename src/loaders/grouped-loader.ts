@@ -1,0 +1,47 @@
+import DataLoader from 'dataloader';
+
+export interface GroupedLoaderOptions<Key, Value> {
+  /** Keys with the same group share one call of `load` (the arguments beside the campaign). */
+  groupOf: (key: Key) => string;
+  /** Identity of a key within a request (DataLoader caches by it). */
+  cacheKeyOf: (key: Key) => string;
+  /** One statement for a group of keys; answers in the order of `keys`. */
+  load: (keys: readonly Key[]) => Promise<readonly Value[]>;
+}
+
+/**
+ * A per-request DataLoader whose keys carry arguments: the keys of one tick are split by
+ * argument set and each set runs as one statement for all its campaigns.
+ */
+export function createGroupedLoader<Key, Value>({
+  groupOf,
+  cacheKeyOf,
+  load,
+}: GroupedLoaderOptions<Key, Value>): DataLoader<Key, Value, string> {
+  return new DataLoader<Key, Value, string>(
+    async (keys) => {
+      const groups = new Map<string, number[]>();
+      keys.forEach((key, i) => {
+        const group = groupOf(key);
+        groups.set(group, [...(groups.get(group) ?? []), i]);
+      });
+      const answers: (Value | Error)[] = keys.map(() => new Error('grouped loader returned no answer'));
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          try {
+            const values = await load(indexes.map((i) => keys[i] as Key));
+            indexes.forEach((index, j) => {
+              if (j < values.length) answers[index] = values[j] as Value;
+            });
+          } catch (error) {
+            // one failed statement fails its own keys, not the other groups of the batch
+            const failure = error instanceof Error ? error : new Error(String(error));
+            for (const index of indexes) answers[index] = failure;
+          }
+        }),
+      );
+      return answers;
+    },
+    { cacheKeyFn: cacheKeyOf },
+  );
+}
