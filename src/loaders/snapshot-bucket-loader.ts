@@ -25,6 +25,7 @@ function groupKey({
   descending,
   limit,
   withTotalCount,
+  uniform,
 }: SnapshotBucketsQuery) {
   return JSON.stringify([
     from?.toISOString(),
@@ -35,6 +36,7 @@ function groupKey({
     descending,
     limit,
     withTotalCount,
+    uniform === true,
   ]);
 }
 

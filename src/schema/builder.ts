@@ -1,6 +1,8 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import DirectivesPlugin from '@pothos/plugin-directives';
 import DrizzlePlugin from '@pothos/plugin-drizzle';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
@@ -16,6 +18,8 @@ export interface Context {
 /**
  * The builder and its plugins; no types here (one file per domain type). Campaign is the
  * only Node, and the contract makes its id the plain UUID, so global ids are not encoded.
+ * Federation (with the directives plugin it prints `@key` through) comes last, after every
+ * plugin that wraps resolvers: the schema is also an Apollo Federation v2 subgraph.
  */
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -30,7 +34,7 @@ export const builder = new SchemaBuilder<{
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin, DrizzlePlugin],
+  plugins: [RelayPlugin, DataloaderPlugin, DrizzlePlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   drizzle: {
     client: (ctx) => ctx.db,

@@ -1,12 +1,14 @@
-import { PothosValidationError } from '@pothos/core';
-import { drizzleConnectionHelpers } from '@pothos/plugin-drizzle';
+import { createContextCache, PothosValidationError } from '@pothos/core';
+import { drizzleConnectionHelpers, getSchemaConfig, queryFromInfo } from '@pothos/plugin-drizzle';
+import DataLoader from 'dataloader';
 import { inArray, type SQL } from 'drizzle-orm';
-import { campaigns } from '../db/schema/campaigns.js';
+import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
 import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
-import { builder } from './builder.js';
+import { builder, type Context } from './builder.js';
 import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
 import { badUserInput, withInputErrors } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageRequest } from './pagination.js';
@@ -36,6 +38,52 @@ export const Campaign = builder.drizzleNode('campaigns', {
     }),
   }),
 });
+
+/**
+ * Federation entity: other subgraphs extend `Campaign @key(fields: "id")`. A gateway sends all
+ * references of a request in one `_entities` call; they load in one statement planned by the
+ * drizzle plugin from that call's selection (as `node(id:)` does), so the fields below need no
+ * second read. An id that is no UUID, or of no visible campaign, resolves to null.
+ */
+builder.asEntity(Campaign, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: ({ id }, ctx, info) =>
+    isUuid(id) ? campaignReferenceLoader(ctx, info).load(id.toLowerCase()) : null,
+});
+
+const campaignReferenceLoaders = createContextCache(
+  () => new Map<string, DataLoader<string, CampaignRow | null>>(),
+);
+
+/** One loader per `_entities` field of a request (aliases may select differently). */
+function campaignReferenceLoader(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+): DataLoader<string, CampaignRow | null> {
+  const loaders = campaignReferenceLoaders(ctx);
+  const key = responsePathAsArray(info.path).join('.');
+  const existing = loaders.get(key);
+  if (existing) return existing;
+  const query = queryFromInfo({
+    config: getSchemaConfig(builder),
+    context: ctx,
+    info,
+    typeName: 'Campaign',
+    columns: { id: true },
+  });
+  const loader = new DataLoader<string, CampaignRow | null>(async (ids) => {
+    // The planned columns are the ones the selection reads (the drizzle plugin tracks that),
+    // not the whole row the Campaign type is declared over.
+    const rows = (await ctx.db.query.campaigns.findMany({
+      ...query,
+      where: { id: { in: [...ids] } },
+    })) as CampaignRow[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+  loaders.set(key, loader);
+  return loader;
+}
 
 const CampaignConnection = builder.connectionObject(
   {

@@ -91,7 +91,7 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS)
         tooManyPoints(expectedBuckets.length);
 
-      const { buckets } = await ctx.loaders.snapshotBuckets.load({
+      const stored = await ctx.loaders.snapshotBuckets.load({
         campaignId: campaign.id,
         timeZone,
         query: {
@@ -102,18 +102,28 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
           descending: false,
           limit: MAX_SERIES_POINTS + 1,
           withTotalCount: false,
+          // one granularity and zone for the whole series, coarsened to the rollups it touches
+          uniform: true,
         },
       });
+      const { buckets } = stored;
+      const coarsened = stored.granularity !== granularity || stored.timeZone !== timeZone;
       if (buckets.length > MAX_SERIES_POINTS) tooManyPoints(buckets.length);
 
       const series = {
         timestamps: buckets.map((bucket) => bucket.start),
         columns: args.metrics.map((metric) => buckets.map((bucket) => statValue(bucket, metric, stat))),
       };
-      const filled = expectedBuckets ? fillGaps(series, expectedBuckets, fill) : series;
+      const expected =
+        coarsened && stored.granularity !== 'RAW' && fill !== 'NONE'
+          ? bucketStartsInRange(from, to, stored.granularity, stored.timeZone)
+          : coarsened
+            ? null
+            : expectedBuckets;
+      const filled = expected ? fillGaps(series, expected, fill) : series;
       return {
-        granularity,
-        timeZone,
+        granularity: stored.granularity,
+        timeZone: stored.timeZone,
         timestamps: filled.timestamps,
         columns: args.metrics.map((metric, i) => ({ metric, stat, values: filled.columns[i] ?? [] })),
       };

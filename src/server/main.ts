@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { startRetentionScheduler } from '../retention/scheduler.js';
+import { configureRetention } from '../retention/settings.js';
 import { prepareDatabase } from './prepare-database.js';
 import { createGateway } from './yoga.js';
 
@@ -8,7 +10,19 @@ async function main() {
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await prepareDatabase(database, config);
+  const retention = { archiveUrl: config.archiveUrl, s3: config.archiveS3 };
+  configureRetention(retention);
   const yoga = createGateway({ db: database.db });
+  const scheduler = startRetentionScheduler({
+    db: database.db,
+    settings: retention,
+    intervalMinutes: config.retentionIntervalMinutes,
+    onReport: (report) => {
+      if (report.skipped) console.log('retention: another instance is running it, skipped');
+      else console.log(`retention: ${JSON.stringify(report)}`);
+    },
+    onError: (error) => console.error('retention run failed:', error),
+  });
   const server = createServer(yoga);
   server.listen(config.port, () => {
     console.log(
@@ -16,7 +30,13 @@ async function main() {
     );
   });
   const shutdown = () => {
-    server.close(() => void database.close().then(() => process.exit(0)));
+    server.close(
+      () =>
+        void scheduler
+          .stop()
+          .then(() => database.close())
+          .then(() => process.exit(0)),
+    );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

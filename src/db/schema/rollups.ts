@@ -1,6 +1,7 @@
 import {
   type AnyPgColumnBuilder,
   integer,
+  jsonb,
   numeric,
   pgEnum,
   pgTable,
@@ -62,7 +63,39 @@ export const campaignMetricsRollups = pgTable(
     sampleCount: integer('sample_count').notNull(),
     firstAt: timestamp('first_at', { withTimezone: true }).notNull(),
     lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+    /** full_snapshot of the bucket's latest sample (MetricsSnapshot.details of the bucket). */
+    fullSnapshot: jsonb('full_snapshot').$type<Record<string, unknown>>(),
     ...metricStatColumns(),
   },
   (t) => [uniqueIndex('campaign_metrics_rollups_campaign_bucket_key').on(t.campaignId, t.bucketStart)],
+);
+
+/**
+ * The archive manifest: one row per campaign and quarter whose QUARTER rollup lives in a
+ * Parquet file instead of the database. Inserting this row is the commit point of an
+ * archive step (same transaction as the delete), so a file without a row is an orphan of
+ * an interrupted run and is simply written again.
+ */
+export const campaignMetricsArchives = pgTable(
+  'campaign_metrics_archives',
+  {
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    timeZone: text('time_zone').notNull(),
+    bucketStart: timestamp('bucket_start', { withTimezone: true }).notNull(),
+    bucketEnd: timestamp('bucket_end', { withTimezone: true }).notNull(),
+    firstAt: timestamp('first_at', { withTimezone: true }).notNull(),
+    lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+    sampleCount: integer('sample_count').notNull(),
+    /** Where the file is (file:// or s3://), kept whole so a later ARCHIVE_URL change does not lose it. */
+    objectUrl: text('object_url').notNull(),
+    /** Rewrites of the file after late data merged into the quarter (0 = first write). */
+    revision: integer('revision').notNull().default(0),
+    rowCount: integer('row_count').notNull(),
+    /** sha256 of the file's bytes, hex. */
+    sha256: text('sha256').notNull(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('campaign_metrics_archives_campaign_bucket_key').on(t.campaignId, t.bucketStart)],
 );

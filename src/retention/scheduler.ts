@@ -1,0 +1,58 @@
+import type { Database } from '../db/client.js';
+import { type RetentionReport, runRetention } from './run-retention.js';
+import type { RetentionSettings } from './settings.js';
+
+export interface RetentionSchedulerOptions {
+  db: Database;
+  settings: RetentionSettings;
+  /** minutes between runs; 0 starts nothing */
+  intervalMinutes: number;
+  /** a run's outcome (the server logs it) */
+  onReport?: (report: RetentionReport) => void;
+  onError?: (error: unknown) => void;
+}
+
+export interface RetentionScheduler {
+  /** Stops scheduling and waits for a run in progress to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs retention every `intervalMinutes` inside the server, the first run one interval
+ * after start. Every instance may schedule: the advisory lock lets one run at a time and
+ * the others report skipped. Timers are unref'd so they never keep the process alive.
+ */
+export function startRetentionScheduler({
+  db,
+  settings,
+  intervalMinutes,
+  onReport,
+  onError,
+}: RetentionSchedulerOptions): RetentionScheduler {
+  if (intervalMinutes <= 0) return { stop: async () => {} };
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(tick, intervalMinutes * 60_000);
+    timer.unref();
+  };
+  const tick = () => {
+    running = runRetention(db, { archive: { url: settings.archiveUrl, s3: settings.s3 } })
+      .then((report) => onReport?.(report))
+      .catch((error: unknown) => onError?.(error))
+      .finally(() => {
+        running = null;
+        schedule();
+      });
+  };
+  schedule();
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
