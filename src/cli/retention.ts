@@ -1,29 +1,16 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { ConfigError } from '../config.js';
 import { ArchiveError } from '../retention/archive-store.js';
 import { RetentionInputError, runRetention } from '../retention/run-retention.js';
+import { parseOptions, UsageError, withDatabase } from './command-line.js';
 
 const USAGE = 'usage: npm run retention -- [--as-of <RFC 3339 instant>] [--dry-run]';
 
-class UsageError extends Error {}
-
 function parseRetentionArgs(argv: readonly string[]): { asOf?: Date; dryRun: boolean } | 'help' {
-  let values: { 'as-of'?: string; 'dry-run'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'as-of': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseOptions(argv, {
+    'as-of': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   const raw = values['as-of'];
   let asOf: Date | undefined;
@@ -45,9 +32,7 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
+  await withDatabase(async (database, config) => {
     if (database.driver === 'pglite') await database.migrate();
     const report = await runRetention(database.db, {
       ...args,
@@ -55,9 +40,7 @@ async function main() {
     });
     console.log(JSON.stringify({ ...report, asOf: report.asOf.toISOString() }, null, 2));
     if (report.skipped) console.error('another retention run holds the lock: skipped');
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 main().catch((error: unknown) => {

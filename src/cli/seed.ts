@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { ConfigError } from '../config.js';
 import { seedDatabase } from '../seed/seed-database.js';
+import { parseOptions, UsageError, withDatabase } from './command-line.js';
 
 const USAGE = 'usage: npm run seed -- [--campaigns N] [--days D] [--seed S] [--concurrency C]';
 
@@ -12,8 +11,6 @@ interface SeedArgs {
   /** absent: 2 on a PostgreSQL server (the fastest measured on 2 cores), 1 on PGlite */
   concurrency: number | undefined;
 }
-
-class UsageError extends Error {}
 
 function integerArg<Fallback extends number | undefined>(
   values: Record<string, unknown>,
@@ -33,23 +30,13 @@ function integerArg<Fallback extends number | undefined>(
 
 /** Defaults: the demo data the server adds to an empty embedded database. */
 function parseSeedArgs(argv: readonly string[]): SeedArgs | 'help' {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        campaigns: { type: 'string' },
-        days: { type: 'string' },
-        seed: { type: 'string' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values: Record<string, unknown> = parseOptions(argv, {
+    campaigns: { type: 'string' },
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   return {
     campaigns: integerArg(values, 'campaigns', 12, 1, 1_000_000),
@@ -72,9 +59,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
+  await withDatabase(async (database, config) => {
     let concurrency = args.concurrency ?? (database.driver === 'postgres' ? 2 : 1);
     if (database.driver === 'pglite' && concurrency > 1) {
       console.error('seed: the embedded database has one connection; writing with --concurrency 1');
@@ -107,9 +92,7 @@ async function main(): Promise<number> {
     console.log(
       `campaigns: ${result.campaigns}  snapshots: ${result.snapshots}  seconds: ${seconds.toFixed(1)}  rows/s: ${rate}`,
     );
-  } finally {
-    await database.close();
-  }
+  });
   return 0;
 }
 
