@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
+import { webDashboard } from './web-dashboard.js';
 
 export const EXAMPLE_QUERY = `# A campaign's latest numbers and its last week in daily buckets.
 query CampaignOverview {
@@ -69,10 +70,12 @@ const stableErrorCodes: Plugin = {
 
 export interface GatewayOptions {
   db: Database;
+  /** The built web dashboard served at `/` (default web/dist); false: GraphQL only. */
+  webRoot?: string | false;
 }
 
 /** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
-export function createGateway({ db }: GatewayOptions) {
+export function createGateway({ db, webRoot }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => ({ db, loaders: createRequestLoaders(db) }),
@@ -80,7 +83,7 @@ export function createGateway({ db }: GatewayOptions) {
     // GraphiQL bundled in the package, not fetched from a CDN: works on offline machines.
     renderGraphiQL,
     landingPage: false,
-    plugins: [stableErrorCodes],
+    plugins: [stableErrorCodes, ...(webRoot === false ? [] : [webDashboard({ root: webRoot })])],
   });
 }
 
