@@ -47,7 +47,10 @@ export function Chart({ option, label, testId, height = 260 }: ChartProps) {
     if (!node) return;
     const instance = init(node, undefined, { renderer: 'canvas' });
     chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
+    // A resize or an option arriving after dispose would reach zrender's freed painter.
+    const observer = new ResizeObserver(() => {
+      if (!instance.isDisposed()) instance.resize();
+    });
     observer.observe(node);
     return () => {
       observer.disconnect();
@@ -57,7 +60,10 @@ export function Chart({ option, label, testId, height = 260 }: ChartProps) {
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption({ animation: false, ...option }, { notMerge: true });
+    const instance = chart.current;
+    if (instance && !instance.isDisposed()) {
+      instance.setOption({ animation: false, ...option }, { notMerge: true, lazyUpdate: false });
+    }
   }, [option]);
 
   return (
