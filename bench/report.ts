@@ -52,6 +52,8 @@ export interface Machine {
 export interface RunReport {
   date: Date;
   tag: string | null;
+  /** The commit measured. */
+  code: string;
   /** Relative to the README. */
   explainFolder: string;
   command: string;
@@ -242,8 +244,12 @@ ${RUNS_MARKER}
 
 const f = (value: number) => (Number.isNaN(value) ? 'n/a' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 
+const perSecond = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
+
 function verdict(result: QuestionResult): string {
   const target = result.question.targetP95Ms;
+  if (result.gateway.requests === 0)
+    return `no answer within the ${result.gatewayRuns.length > 1 ? 'runs' : 'run'}`;
   if (target === null) return '-';
   const p95 = result.gateway.p95;
   if (p95 < target) return `met (${f(p95)} < ${target})`;
@@ -251,6 +257,7 @@ function verdict(result: QuestionResult): string {
 }
 
 function ratioVerdict(ratio: number, key: string): string {
+  if (Number.isNaN(ratio)) return 'n/a';
   if (key === 'floor') return `${ratio.toFixed(1)}x`;
   return ratio <= 1.5 ? `${ratio.toFixed(2)}x ok` : `**${ratio.toFixed(2)}x**`;
 }
@@ -272,7 +279,7 @@ export function renderRun(report: RunReport): string {
   const rows = report.results.map((r) => {
     const ratio = r.gateway.p50 / r.sql.p50;
     const errors = r.gateway.errors + r.sql.errors;
-    return `| ${r.question.key} | ${f(r.gateway.p50)} | ${f(r.gateway.p95)} | ${f(r.gateway.p99)} | ${r.gateway.requestsPerSecond.toFixed(0)} | ${f(r.sql.p50)} | ${f(r.sql.p95)} | ${r.sql.requestsPerSecond.toFixed(0)} | ${ratioVerdict(ratio, r.question.key)} | ${r.question.targetP95Ms ?? '-'} | ${verdict(r)} | ${r.check.verdict}${errors ? `, ${errors} errors` : ''} |`;
+    return `| ${r.question.key} | ${f(r.gateway.p50)} | ${f(r.gateway.p95)} | ${f(r.gateway.p99)} | ${perSecond(r.gateway.requestsPerSecond)} | ${f(r.sql.p50)} | ${f(r.sql.p95)} | ${perSecond(r.sql.requestsPerSecond)} | ${ratioVerdict(ratio, r.question.key)} | ${r.question.targetP95Ms ?? '-'} | ${verdict(r)} | ${r.check.verdict}${errors ? `, ${errors} errors` : ''} |`;
   });
   const repeated =
     settings.repeat > 1
@@ -284,10 +291,10 @@ export function renderRun(report: RunReport): string {
   return [
     `### ${report.date.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${data.campaigns.toLocaleString('en-US')} campaigns, ${data.snapshots.toLocaleString('en-US')} snapshots${report.tag ? ` (${report.tag})` : ''}`,
     '',
-    `- command: \`${report.command}\``,
+    `- command: \`${report.command}\` at \`${report.code}\``,
     `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb.toFixed(0)} GB RAM, ${machine.postgres}, Node ${machine.node}; load average at start ${load} (1/5/15 min)`,
     `- data: snapshots ${data.oldest.toISOString().slice(0, 10)} .. ${data.newest.toISOString().slice(0, 16)}Z; ranges end ${data.window.end.toISOString().slice(0, 10)}, year over year ${data.window.year} vs ${data.window.year - 1}; ${data.rotating} campaigns rotate`,
-    `- load: ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.seconds} s per side and question, pool ${settings.pool} each side${settings.repeat > 1 ? `; each side measured ${settings.repeat} times, the run with the lower p95 kept (all runs below)` : ''}`,
+    `- load: ${settings.connections} ${settings.connections === 1 ? 'connection' : 'connections'}, ${settings.warmup} s warm-up + ${settings.seconds} s per side and question, pool ${settings.pool} each side${settings.repeat > 1 ? `; each side measured ${settings.repeat} times, the run with the lower p95 kept (all runs below)` : ''}`,
     '',
     'Latencies in ms. Ratio: gateway p50 / SQL p50 (goal at most 1.5x). Target: gateway p95.',
     '',

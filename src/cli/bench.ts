@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -132,6 +133,23 @@ function withApplicationName(databaseUrl: string, name: string): string {
   const url = new URL(databaseUrl);
   url.searchParams.set('application_name', name);
   return url.toString();
+}
+
+/** The commit measured, and whether src/ or drizzle/ (but this file) differ from it (read-only git). */
+function codeVersion(): string {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD').trim();
+    try {
+      git('diff', '--quiet', 'HEAD', '--', 'src', 'drizzle', ':!src/cli/bench.ts');
+      return commit;
+    } catch {
+      return `${commit} with uncommitted changes in src/ or drizzle/`;
+    }
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
@@ -318,6 +336,7 @@ async function main(): Promise<number> {
     const report: RunReport = {
       date: started,
       tag: args.tag,
+      code: codeVersion(),
       explainFolder: path.relative(args.out, explainFolder),
       command: commandLine(databaseUrl, process.argv.slice(2)),
       machine,
