@@ -15,6 +15,45 @@ export interface Config {
   archiveS3: { endpoint?: string; region?: string; forcePathStyle?: boolean };
   /** Minutes between scheduled retention runs in the server; 0 = no schedule. */
   retentionIntervalMinutes: number;
+  /** NODE_ENV === 'production': refuses to start in open mode unless auth.openMode says so. */
+  production: boolean;
+  auth: AuthConfig;
+  /** Redis for the response cache, rate limits and subscription events; absent = in process. */
+  redisUrl: string | undefined;
+  limits: LimitsConfig;
+  /** Response cache (memory, or Redis when redisUrl is set). */
+  cacheEnabled: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OpenTelemetry tracing of GraphQL execution (spans exported over OTLP/HTTP when an endpoint is set). */
+  tracing: { enabled: boolean; otlpEndpoint: string | undefined };
+  /** How long SIGTERM waits for in-flight requests and writes before closing pools. */
+  shutdownTimeoutMs: number;
+}
+
+export interface AuthConfig {
+  /** HS256 shared secret for bearer JWTs. */
+  jwtSecret: string | undefined;
+  /** JSON Web Key Set URL (RS256/ES256...) for bearer JWTs. */
+  jwksUrl: string | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  /** AUTH_OPEN_MODE=true: no auth configured on purpose, even in production. */
+  openMode: boolean;
+}
+
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  /** Cost budget per operation; connections cost by page size. */
+  maxCost: number;
+  maxBodyBytes: number;
+  /** Requests per minute per token (per client address without a token); 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** PostgreSQL statement_timeout for the gateway's connections; 0 = none. */
+  statementTimeoutMs: number;
+  /** Only operations from the client codegen's persisted documents are executed. */
+  persistedOperationsOnly: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +104,49 @@ function archiveS3Setting(env: NodeJS.ProcessEnv): Config['archiveS3'] {
   return { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), forcePathStyle };
 }
 
+function optionalSetting(env: NodeJS.ProcessEnv, name: string, pattern?: RegExp) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (pattern && !pattern.test(raw)) throw new ConfigError(`${name} has an unexpected format: "${raw}"`);
+  return raw;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevelSetting(env: NodeJS.ProcessEnv): Config['logLevel'] {
+  const raw = env.LOG_LEVEL || 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level;
+}
+
+function authSetting(env: NodeJS.ProcessEnv): AuthConfig {
+  const jwtSecret = optionalSetting(env, 'AUTH_JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET must be at least 32 bytes (HS256)');
+  }
+  return {
+    jwtSecret,
+    jwksUrl: optionalSetting(env, 'AUTH_JWKS_URL', /^https?:\/\/\S+$/),
+    issuer: optionalSetting(env, 'AUTH_ISSUER'),
+    audience: optionalSetting(env, 'AUTH_AUDIENCE'),
+    openMode: booleanSetting(env, 'AUTH_OPEN_MODE', false),
+  };
+}
+
+function limitsSetting(env: NodeJS.ProcessEnv): LimitsConfig {
+  return {
+    maxDepth: integerSetting(env, 'MAX_DEPTH', 12, 1, 100),
+    maxAliases: integerSetting(env, 'MAX_ALIASES', 30, 0, 1000),
+    maxTokens: integerSetting(env, 'MAX_TOKENS', 5000, 10, 1_000_000),
+    maxCost: integerSetting(env, 'MAX_COST', 50_000, 1, 100_000_000),
+    maxBodyBytes: integerSetting(env, 'MAX_BODY_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitPerMinute: integerSetting(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 10_000_000),
+    statementTimeoutMs: integerSetting(env, 'STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    persistedOperationsOnly: booleanSetting(env, 'PERSISTED_OPERATIONS_ONLY', false),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || '.data');
   return {
@@ -75,5 +157,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveUrl: archiveUrlSetting(env, dataDir),
     archiveS3: archiveS3Setting(env),
     retentionIntervalMinutes: integerSetting(env, 'RETENTION_INTERVAL_MINUTES', 60, 0, 525_600),
+    production: env.NODE_ENV === 'production',
+    auth: authSetting(env),
+    redisUrl: optionalSetting(env, 'REDIS_URL', /^rediss?:\/\/\S+$/),
+    limits: limitsSetting(env),
+    cacheEnabled: booleanSetting(env, 'CACHE_ENABLED', true),
+    logLevel: logLevelSetting(env),
+    tracing: {
+      enabled: booleanSetting(env, 'OTEL_TRACING', false),
+      otlpEndpoint: optionalSetting(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', /^https?:\/\/\S+$/),
+    },
+    shutdownTimeoutMs: integerSetting(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }

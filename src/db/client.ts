@@ -31,6 +31,8 @@ export interface DatabaseOptions {
   maxConnections?: number;
   /** Called with every statement drizzle sends (tests count statements with it). */
   onQuery?: (statement: string, params: unknown[]) => void;
+  /** PostgreSQL statement_timeout in milliseconds for every connection; 0 or absent = none. */
+  statementTimeoutMs?: number;
 }
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
@@ -40,10 +42,20 @@ export async function openDatabase({
   dataDir,
   maxConnections = 10,
   onQuery,
+  statementTimeoutMs,
 }: DatabaseOptions): Promise<DatabaseHandle> {
   const logger = onQuery ? { logQuery: onQuery } : undefined;
   if (databaseUrl) {
-    const client = postgres(databaseUrl, { max: maxConnections, onnotice: () => {} });
+    const client = postgres(databaseUrl, {
+      max: maxConnections,
+      onnotice: () => {},
+      connection: {
+        // The bucket statements are wide but cheap per row: PostgreSQL's JIT spent seconds
+        // compiling them on every execution (bench/README.md) for no gain at dashboard sizes.
+        jit: 'off',
+        ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+      },
+    });
     const db = drizzlePostgres({ client, relations, logger });
     return {
       db,

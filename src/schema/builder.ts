@@ -5,6 +5,7 @@ import DrizzlePlugin from '@pothos/plugin-drizzle';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import type { Viewer } from '../auth/viewer.js';
 import type { Database } from '../db/client.js';
 import { relations } from '../db/relations.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
@@ -13,6 +14,8 @@ export interface Context {
   db: Database;
   /** Per-request batching across campaigns (latest snapshots, snapshot buckets). */
   loaders: RequestLoaders;
+  /** The authenticated caller; every read and write is scoped to its tenants. */
+  viewer: Viewer;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { OPEN_MODE_VIEWER } from '../auth/viewer.js';
 import type { Database } from '../db/client.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
 import type { Context } from '../schema/builder.js';
@@ -78,7 +79,7 @@ export interface GatewayOptions {
 export function createGateway({ db, webRoot }: GatewayOptions) {
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => ({ db, loaders: createRequestLoaders(db) }),
+    context: () => ({ db, loaders: createRequestLoaders(db), viewer: OPEN_MODE_VIEWER }),
     graphiql: { defaultQuery: EXAMPLE_QUERY, title: 'Campaign metrics gateway' },
     // GraphiQL bundled in the package, not fetched from a CDN: works on offline machines.
     renderGraphiQL,
