@@ -1,7 +1,9 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
 import { OPEN_MODE_VIEWER } from '../auth/viewer.js';
+import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
 import type { Context } from '../schema/builder.js';
@@ -69,14 +71,24 @@ const stableErrorCodes: Plugin = {
   }),
 };
 
+/** The settings the HTTP app reads; defaults are loadConfig's for an empty environment. */
+export type GatewaySettings = Pick<
+  Config,
+  'auth' | 'limits' | 'cacheEnabled' | 'production' | 'tracing' | 'logLevel'
+>;
+
 export interface GatewayOptions {
   db: Database;
   /** The built web dashboard served at `/` (default web/dist); false: GraphQL only. */
   webRoot?: string | false;
+  settings?: Partial<GatewaySettings>;
+  /** Shared Redis (connectRedis) for the response cache, rate limits and events; absent = in process. */
+  redis?: Redis;
 }
 
 /** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
-export function createGateway({ db, webRoot }: GatewayOptions) {
+export function createGateway({ db, webRoot, settings: overrides, redis }: GatewayOptions) {
+  const settings: GatewaySettings = { ...loadConfig({}), ...overrides };
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: () => ({ db, loaders: createRequestLoaders(db), viewer: OPEN_MODE_VIEWER }),
