@@ -301,16 +301,19 @@ describe('Query.capacityAlerts', () => {
   it('agrees with Campaign.capacityAlerts (the pure definition) for every campaign and threshold', async () => {
     const query = /* GraphQL */ `
       query Both($threshold: Float) {
-        capacityAlerts(threshold: $threshold, first: 1000) {
+        capacityAlerts(threshold: $threshold, first: 100) {
           edges { node { campaign { id } resource utilization severity message snapshotDate } }
         }
-        campaigns(first: 1000) {
+        campaigns(first: 100) {
           edges { node { id capacityAlerts(threshold: $threshold) { campaign { id } resource utilization severity message snapshotDate } } }
         }
       }
     `;
     for (const threshold of [0, 0.25, 0.8, 0.9999, 1, 1.2, 3, 10]) {
       const data = await executeOk(db.gateway, query, { threshold });
+      // One page holds every campaign and every alert (the cost limit keeps pages honest).
+      expect(data.campaigns.edges.length).toBeLessThan(100);
+      expect(data.capacityAlerts.edges.length).toBeLessThan(100);
       const fromSql = data.capacityAlerts.edges.map((e: { node: unknown }) => e.node);
       const fromLatest = data.campaigns.edges.flatMap(
         (e: { node: { capacityAlerts: unknown[] } }) => e.node.capacityAlerts,

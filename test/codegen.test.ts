@@ -44,9 +44,12 @@ describe('client codegen', () => {
     ) as Record<string, string>;
     const operations = readdirSync(resolve(root, 'documents'))
       .filter((name) => name.endsWith('.graphql'))
-      .map((name) => /query (\w+)/.exec(readFileSync(resolve(root, 'documents', name), 'utf8'))?.[1]);
+      .map(
+        (name) =>
+          /(?:query|subscription) (\w+)/.exec(readFileSync(resolve(root, 'documents', name), 'utf8'))?.[1],
+      );
     const entries = Object.entries(persisted);
-    expect(entries.map(([, document]) => /query (\w+)/.exec(document)?.[1]).sort()).toEqual(
+    expect(entries.map(([, document]) => /(?:query|subscription) (\w+)/.exec(document)?.[1]).sort()).toEqual(
       [...operations].sort(),
     );
     for (const [key, document] of entries) {

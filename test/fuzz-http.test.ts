@@ -182,35 +182,49 @@ describe('fuzzing the HTTP endpoint', () => {
     let acceptedBatches = 0;
     let rejectedBatches = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(snapshot, { minLength: 1, maxLength: 12 }), async (batch) => {
-        const before = await snapshotRows();
-        const existing = await queryRows<{ at: string }>(
-          db.handle.db,
-          sql`SELECT to_char(snapshot_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+      fc.asyncProperty(
+        // Half the batches all valid (a random mix is almost never), half with random breakage.
+        fc.oneof(
+          fc.array(
+            snapshot.map((s) => ({
+              ...s,
+              input: snapshotInput(campaignId, { at: s.at, spent: '10.00' }),
+              valid: true,
+            })),
+            { minLength: 1, maxLength: 12 },
+          ),
+          fc.array(snapshot, { minLength: 1, maxLength: 12 }),
+        ),
+        async (batch) => {
+          const before = await snapshotRows();
+          const existing = await queryRows<{ at: string }>(
+            db.handle.db,
+            sql`SELECT to_char(snapshot_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
               FROM campaign_metrics_snapshots`,
-        );
-        const reply = await post(
-          JSON.stringify({ query: RECORD_SNAPSHOTS, variables: { input: batch.map((s) => s.input) } }),
-        );
-        expectHandled(reply);
-        const after = await snapshotRows();
-        const body = JSON.parse(reply.text) as {
-          errors?: unknown[];
-          data?: { recordSnapshots?: { recorded: number } };
-        };
-        if (batch.every((s) => s.valid)) {
-          // A repeat of an instant replaces it: only new instants add rows.
-          const known = new Set(existing.map((row) => row.at));
-          const added = new Set(batch.map((s) => s.at).filter((at) => !known.has(at))).size;
-          expect(body.errors).toBeUndefined();
-          expect(after).toBe(before + added);
-          acceptedBatches += 1;
-        } else {
-          expect(body.errors?.length).toBeGreaterThan(0);
-          expect(after).toBe(before);
-          rejectedBatches += 1;
-        }
-      }),
+          );
+          const reply = await post(
+            JSON.stringify({ query: RECORD_SNAPSHOTS, variables: { input: batch.map((s) => s.input) } }),
+          );
+          expectHandled(reply);
+          const after = await snapshotRows();
+          const body = JSON.parse(reply.text) as {
+            errors?: unknown[];
+            data?: { recordSnapshots?: { recorded: number } };
+          };
+          if (batch.every((s) => s.valid)) {
+            // A repeat of an instant replaces it: only new instants add rows.
+            const known = new Set(existing.map((row) => row.at));
+            const added = new Set(batch.map((s) => s.at).filter((at) => !known.has(at))).size;
+            expect(body.errors).toBeUndefined();
+            expect(after).toBe(before + added);
+            acceptedBatches += 1;
+          } else {
+            expect(body.errors?.length).toBeGreaterThan(0);
+            expect(after).toBe(before);
+            rejectedBatches += 1;
+          }
+        },
+      ),
       { numRuns: 60 },
     );
     // Both outcomes were exercised, or the property proved nothing.

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ActivityHeatmapDocument,
   type ActivityHeatmapQuery,
+  BudgetBurnDocument,
+  type BudgetBurnQuery,
   CapacityAlertsWidgetDocument,
   type CapacityAlertsWidgetQuery,
   CapacityTrendDocument,
@@ -201,12 +203,18 @@ async function selected(): Promise<CampaignRow> {
   return campaign;
 }
 
-/** What the page should show for a campaign, range and zone, read directly. */
-async function expectedPanels(id: string, range: { from: string; to: string }, timeZone: string | null) {
+/** What the page should show for a campaign, range, zone and granularity, read directly. */
+async function expectedPanels(
+  id: string,
+  range: { from: string; to: string },
+  timeZone: string | null,
+  granularity = 'DAY',
+) {
   const impact = await executeOk<ImpactTimeSeriesQuery>(db.gateway, print(ImpactTimeSeriesDocument), {
     id,
     ...range,
     timeZone,
+    granularity,
   });
   const heatmap = await executeOk<ActivityHeatmapQuery>(db.gateway, print(ActivityHeatmapDocument), {
     id,
@@ -214,8 +222,10 @@ async function expectedPanels(id: string, range: { from: string; to: string }, t
     timeZone,
   });
   if (!impact.campaign || !heatmap.campaign) throw new Error('campaign not found');
+  const sroi = valuesOf(impact.campaign.scores, 'SROI_SCORE').filter((value) => value !== null);
   return {
     days: impact.campaign.scores.timestamps.length,
+    sroiMean: total(sroi) / sroi.length,
     sessions: total(valuesOf(impact.campaign.activity, 'TOTAL_SESSIONS_COMPLETED')),
     zone: impact.campaign.scores.timeZone,
     byDayOfWeek: heatmap.campaign.activityHeatmap.byDayOfWeek,
@@ -287,7 +297,7 @@ describe('web dashboard in Chromium', () => {
     // series panels: direct GraphQL reads with the range PostgreSQL computes for the zone
     const expected = await expectedPanels(campaign.id, range, null);
     expect(expected.days).toBe(30);
-    await expectShown('impact-days', expected.days);
+    await expectShown('impact-buckets', expected.days);
     await expectShown('impact-sessions', expected.sessions);
     for (const [index, value] of expected.byDayOfWeek.entries())
       await expectShown(`heatmap-dow-${index + 1}`, value);
@@ -355,7 +365,7 @@ describe('web dashboard in Chromium', () => {
     const range = await rangeFor(shortFrom, DEFAULT_TO, campaign.time_zone);
     const expected = await expectedPanels(campaign.id, range, null);
     expect(expected.days).toBe(7);
-    await expectShown('impact-days', 7);
+    await expectShown('impact-buckets', 7);
     await expectShown('impact-sessions', expected.sessions);
     await expectShown('trend-buckets', (await trend(campaign.id, range, 'DAY')).timestamps.length);
     await expectShown(
@@ -382,6 +392,36 @@ describe('web dashboard in Chromium', () => {
       'trend-volunteers-peak',
       Math.max(...valuesOf(weekly, 'VOLUNTEERS_CURRENT').map((value) => value ?? 0)),
     );
+    // the impact series follows the control: weekly buckets and the mean of their means
+    const [dailyImpact, weeklyImpact] = [
+      await expectedPanels(campaign.id, range, null, 'DAY'),
+      await expectedPanels(campaign.id, range, null, 'WEEK'),
+    ];
+    expect(weeklyImpact.days).toBe(weekly.timestamps.length);
+    expect(weeklyImpact.sroiMean.toFixed(2)).not.toBe(dailyImpact.sroiMean.toFixed(2));
+    await expectShown('impact-buckets', weeklyImpact.days);
+    await expectShown('impact-sroi-mean', weeklyImpact.sroiMean, 2);
+    // budget burn: spend between the first and last weekly bucket
+    const burn = await executeOk<BudgetBurnQuery>(db.gateway, print(BudgetBurnDocument), {
+      id: campaign.id,
+      ...range,
+      granularity: 'WEEK',
+    });
+    const spent = valuesOf(burn.campaign?.series ?? { columns: [] }, 'BUDGET_SPENT').filter(
+      (value) => value !== null,
+    );
+    expect(spent.length).toBe(weekly.timestamps.length);
+    await expectShown('burn-range-spend', (spent.at(-1) ?? 0) - (spent[0] ?? 0), 2);
+    // engagement: sessions in each campaign's latest week
+    const engagement = await executeOk<EngagementTableQuery>(db.gateway, print(EngagementTableDocument), {
+      granularity: 'WEEK',
+    });
+    for (const { node } of engagement.campaigns.edges) {
+      const week = node.latestPeriod.edges[0]?.node;
+      expect(week?.granularity).toBe('WEEK');
+      if (typeof week?.sessions === 'number')
+        await expectShown(`engagement-${node.id}-period-sessions`, week.sessions);
+    }
   });
 
   it('changing the time zone changes the days and the heatmap shown', async () => {
@@ -394,7 +434,13 @@ describe('web dashboard in Chromium', () => {
     );
     await page.getByTestId('control-timezone').selectOption(zone);
     await settle();
-    const after = await expectedPanels(campaign.id, await rangeFor(DEFAULT_FROM, DEFAULT_TO, zone), zone);
+    const granularity = await page.getByTestId('control-granularity').inputValue();
+    const after = await expectedPanels(
+      campaign.id,
+      await rangeFor(DEFAULT_FROM, DEFAULT_TO, zone),
+      zone,
+      granularity,
+    );
     expect(after.zone).toBe(zone);
     expect(after.byDayOfWeek).not.toEqual(before.byDayOfWeek);
     await expect.poll(() => page.getByTestId('impact-zone').textContent()).toBe(zone);
@@ -455,5 +501,67 @@ describe('web dashboard in Chromium', () => {
     await other.locator('[data-panel="gauge"][data-state="ready"]').waitFor({ timeout: 15_000 });
     await other.screenshot({ path: join(artifacts, 'web-dashboard-error-state.png') });
     await other.close();
+  });
+
+  it('shows an alert raised while the page is open, live over SSE', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await settle();
+    await expect.poll(() => page.getByTestId('alerts-live').getAttribute('data-state')).toBe('live');
+    const campaign = await selected();
+    // after the seed's last snapshot: the campaign's new latest one
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($input: [SnapshotInput!]!) { recordSnapshots(input: $input) { recorded } }',
+        variables: {
+          input: [
+            {
+              campaignId: campaign.id,
+              snapshotDate: '2026-06-01T06:00:00Z',
+              volunteers: { current: 130, target: 50 },
+              beneficiaries: { current: 5, target: 100 },
+              sessions: { current: 39, target: 40 },
+              budget: { allocated: '1000.00', spent: '10.00' },
+            },
+          ],
+        },
+      }),
+    });
+    expect(await response.json()).toEqual({ data: { recordSnapshots: { recorded: 1 } } });
+    // 130 / 50 = 2.6: CRITICAL, above every seeded alert, so first in the list
+    const volunteers = page.locator(
+      `[data-testid="alert-row"][data-campaign="${campaign.id}"][data-resource="VOLUNTEERS"]`,
+    );
+    await expect.poll(() => volunteers.getAttribute('data-live'), { timeout: 15_000 }).toBe('true');
+    expect(await volunteers.locator('.alert-value').textContent()).toBe('260.0 %');
+    expect(await volunteers.locator('.badge').textContent()).toBe('CRITICAL');
+    expect(await volunteers.locator('.alert-campaign').textContent()).toBe(campaign.name);
+    expect(await page.getByTestId('alert-row').first().getAttribute('data-campaign')).toBe(campaign.id);
+    // the list converges on the server's: the campaign's older alerts replaced, 39 / 40 = 97.5 %
+    const alerts = await executeOk<CapacityAlertsWidgetQuery>(
+      db.gateway,
+      print(CapacityAlertsWidgetDocument),
+      {},
+    );
+    const sessions = alerts.capacityAlerts.edges.find(
+      ({ node }) => node.campaign.id === campaign.id && node.resource === 'SESSIONS',
+    );
+    expect(sessions?.node.utilization).toBe(0.975);
+    await expectShown('alerts-total', alerts.capacityAlerts.totalCount);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('alert-row')
+          .evaluateAll((rows) => rows.map((row) => `${row.dataset.campaign}/${row.dataset.resource}`)),
+      )
+      .toEqual(alerts.capacityAlerts.edges.map(({ node }) => `${node.campaign.id}/${node.resource}`));
+    const sessionsRow = page.locator(
+      `[data-testid="alert-row"][data-campaign="${campaign.id}"][data-resource="SESSIONS"]`,
+    );
+    expect(await sessionsRow.getAttribute('data-live')).toBe('true');
+    expect(await sessionsRow.locator('.alert-value').textContent()).toBe('97.5 %');
+    await page.screenshot({ path: join(artifacts, 'web-dashboard-live-alert.png') });
+    expect(consoleErrors).toEqual([]);
   });
 });

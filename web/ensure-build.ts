@@ -16,6 +16,7 @@ const sources = [
   join(web, 'index.html'),
   join(web, 'vite.config.ts'),
   join(root, 'client', 'generated'),
+  join(root, 'src', 'metrics', 'capacity-alerts.ts'),
 ];
 
 /** Newest modification time under a file or folder (0 when absent). */

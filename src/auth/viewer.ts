@@ -12,3 +12,8 @@ export interface Viewer {
 
 /** The caller when no auth is configured (local use): everything, logged loudly at start. */
 export const OPEN_MODE_VIEWER: Viewer = Object.freeze({ subject: null, tenantIds: null, role: 'admin' });
+
+/** Roles are ordered: each may do everything the ones before it may (viewer < ingest < admin). */
+export function hasRole(viewer: Viewer, role: Role): boolean {
+  return ROLES.indexOf(viewer.role) >= ROLES.indexOf(role);
+}

@@ -9,7 +9,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { dbPoolMaxConnections } from '../observability/metrics.js';
 import { relations } from './relations.js';
+import { instrumentPglite, instrumentPostgres } from './statement-metrics.js';
 
 /** One drizzle instance type for both drivers: application code never knows which it has. */
 export type Database = PgAsyncDatabase<PgQueryResultHKT, typeof relations>;
@@ -56,6 +58,8 @@ export async function openDatabase({
         ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
       },
     });
+    instrumentPostgres(client);
+    dbPoolMaxConnections.inc(maxConnections);
     const db = drizzlePostgres({ client, relations, logger });
     return {
       db,
@@ -63,11 +67,14 @@ export async function openDatabase({
       migrate: async () => {
         await migratePostgres(db, { migrationsFolder });
       },
-      close: () => client.end({ timeout: 5 }),
+      close: () => client.end({ timeout: 5 }).finally(() => dbPoolMaxConnections.dec(maxConnections)),
     };
   }
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
+  instrumentPglite(client);
+  // One connection: statements queue for it, like a pool of one.
+  dbPoolMaxConnections.inc(1);
   const db = drizzlePglite({ client, relations, logger });
   return {
     db,
@@ -75,7 +82,7 @@ export async function openDatabase({
     migrate: async () => {
       await migratePglite(db, { migrationsFolder });
     },
-    close: () => client.close(),
+    close: () => client.close().finally(() => dbPoolMaxConnections.dec(1)),
   };
 }
 

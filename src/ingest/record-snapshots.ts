@@ -1,7 +1,8 @@
-import { inArray } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema/campaigns.js';
 import type { SnapshotInsert } from '../db/schema/snapshots.js';
+import { ofTenants } from '../queries/capacity-alerts.js';
 import { type SnapshotKey, upsertSnapshotRows } from '../queries/record-snapshots.js';
 import { InputError } from './input-error.js';
 import { type SnapshotInput, type SnapshotValues, validateSnapshots } from './validate-snapshots.js';
@@ -13,12 +14,15 @@ export interface RecordedSnapshots {
 
 /**
  * The one write path for snapshots (GraphQL mutation and seed alike): validate everything,
- * check every campaign exists, then upsert the whole batch in one transaction.
- * full_snapshot = the caller's details plus the campaign's name and status at write time.
+ * check every campaign exists among those of `tenantIds` (null: any tenant; a campaign of
+ * another tenant is reported exactly like a missing one), then upsert the whole batch in one
+ * transaction. full_snapshot = the caller's details plus the campaign's name and status at
+ * write time.
  */
 export async function recordSnapshots(
   db: Database,
   inputs: readonly SnapshotInput[],
+  tenantIds: readonly string[] | null,
 ): Promise<RecordedSnapshots> {
   const snapshots = validateSnapshots(inputs);
   const campaignIds = [...new Set(snapshots.map((s) => s.campaignId))];
@@ -26,7 +30,7 @@ export async function recordSnapshots(
     ? await db
         .select({ id: campaigns.id, name: campaigns.name, status: campaigns.status })
         .from(campaigns)
-        .where(inArray(campaigns.id, campaignIds))
+        .where(and(inArray(campaigns.id, campaignIds), ofTenants(tenantIds)))
     : [];
   const campaignById = new Map(known.map((c) => [c.id, c]));
   const rows = snapshots.map((snapshot): SnapshotInsert => {

@@ -1,19 +1,35 @@
+import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import { type SnapshotCadence, snapshotCadence } from '../metrics/cadence.js';
 import { campaignActivityById } from '../queries/campaign-activity.js';
 import { latestSnapshotsByCampaign } from '../queries/latest-snapshots.js';
+import type { RawSnapshotParts } from '../queries/snapshot-rows.js';
+
+/** The latest snapshot of a campaign, with the parts a field reads beside the metric values. */
+export interface LatestSnapshotRequest extends RawSnapshotParts {
+  campaignId: string;
+}
 
 /**
  * Batch functions for per-request DataLoaders: one statement for all campaigns a request
  * touches. Results come back in key order; a campaign without data yields null.
  */
-export async function loadLatestSnapshots(
-  db: Database,
-  ids: readonly string[],
-): Promise<(SnapshotBucket | null)[]> {
-  const byCampaign = await latestSnapshotsByCampaign(db, ids);
-  return ids.map((id) => byCampaign.get(id) ?? null);
+export function createLatestSnapshotLoader(db: Database) {
+  return new DataLoader<LatestSnapshotRequest, SnapshotBucket | null, string>(
+    async (requests) => {
+      // one statement for every field of the tick: the union of the parts they read
+      const parts = {
+        previous: requests.some((request) => request.previous),
+        details: requests.some((request) => request.details),
+      };
+      const ids = [...new Set(requests.map((request) => request.campaignId))];
+      const byCampaign = await latestSnapshotsByCampaign(db, ids, parts);
+      return requests.map((request) => byCampaign.get(request.campaignId) ?? null);
+    },
+    // the parts are part of the identity: a cached snapshot never lacks a part asked later
+    { cacheKeyFn: ({ campaignId, previous, details }) => `${campaignId}|${previous}|${details}` },
+  );
 }
 
 export async function loadSnapshotCadences(db: Database, ids: readonly string[]): Promise<SnapshotCadence[]> {

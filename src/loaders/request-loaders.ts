@@ -1,12 +1,10 @@
-import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
-import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import {
   createActivityHeatmapLoader,
   createBudgetBurnLoader,
   createDailyValuesLoader,
 } from './analytics-loaders.js';
-import { loadLatestSnapshots } from './campaign-loaders.js';
+import { createLatestSnapshotLoader } from './campaign-loaders.js';
 import { createSnapshotBucketLoader } from './snapshot-bucket-loader.js';
 
 /**
@@ -16,7 +14,7 @@ import { createSnapshotBucketLoader } from './snapshot-bucket-loader.js';
  */
 export function createRequestLoaders(db: Database) {
   return {
-    latestSnapshots: new DataLoader<string, SnapshotBucket | null>((ids) => loadLatestSnapshots(db, ids)),
+    latestSnapshots: createLatestSnapshotLoader(db),
     snapshotBuckets: createSnapshotBucketLoader(db),
     budgetBurnInputs: createBudgetBurnLoader(db),
     dailyValues: createDailyValuesLoader(db),

@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.js';
-import type { MetricDefinition } from '../metrics/catalog.js';
+import { mergeSelections, selectionKey } from '../metrics/bucket-selection.js';
 import {
   type BucketTarget,
   type SnapshotBucketsQuery,
@@ -13,8 +13,9 @@ export interface BucketRequest extends BucketTarget {
 }
 
 /**
- * Requests that differ only in campaign, zone or metrics share one statement: a chart of
- * scores and a chart of capacity over the same days cost one bucket query, not two.
+ * Requests that differ only in campaign, zone or selection share one statement, which
+ * computes the union of their selections: a chart of scores and a chart of capacity over
+ * the same days cost one bucket query, not two.
  */
 function groupKey({
   from,
@@ -40,21 +41,26 @@ function groupKey({
   ]);
 }
 
-const metricsKey = (metrics: readonly MetricDefinition[]) => metrics.map((m) => m.metric).join(',');
+const targetKey = ({ campaignId, timeZone }: BucketTarget) => `${campaignId}|${timeZone}`;
 
 /** Per request: snapshots/series of every campaign on a page as one LATERAL statement per group. */
 export function createSnapshotBucketLoader(db: Database) {
   return createGroupedLoader<BucketRequest, SnapshotBucketsResult>({
     groupOf: (request) => groupKey(request.query),
+    // the selection is part of the identity: a cached answer never lacks a value asked later
     cacheKeyOf: (request) =>
-      `${request.campaignId}|${request.timeZone}|${groupKey(request.query)}|${metricsKey(request.query.metrics)}`,
-    load: (requests) => {
+      `${targetKey(request)}|${groupKey(request.query)}|${selectionKey(request.query.selection)}`,
+    load: async (requests) => {
       const [{ query }] = requests as [BucketRequest];
-      const metrics = [...new Set(requests.flatMap((request) => request.query.metrics))];
+      const selection = mergeSelections(requests.map((request) => request.query.selection));
+      // the same campaign and zone under several selections is one target of the union
+      const targets = [...new Map(requests.map((request) => [targetKey(request), request])).values()];
+      const results = await snapshotBuckets(db, targets, { ...query, selection });
+      const byTarget = new Map(targets.map((target, i) => [targetKey(target), results[i]]));
       // an Error entry (an unreadable archived range) becomes that key's error: DataLoader rejects it alone
-      return snapshotBuckets(db, requests, { ...query, metrics }) as Promise<
-        readonly SnapshotBucketsResult[]
-      >;
+      return requests.map(
+        (request) => byTarget.get(targetKey(request)) ?? new Error('bucket query returned no result'),
+      ) as SnapshotBucketsResult[];
     },
   });
 }

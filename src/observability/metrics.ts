@@ -33,3 +33,52 @@ export const sqlStatementDuration = new Histogram({
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
 });
+
+export const graphqlRequestDuration = new Histogram({
+  name: 'gateway_graphql_request_duration_seconds',
+  help: 'GraphQL requests from arrival to response, by operation name and type (unknown when the document never reached execution)',
+  labelNames: ['operation_name', 'operation_type'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+export const graphqlErrors = new Counter({
+  name: 'gateway_graphql_errors_total',
+  help: 'Errors in GraphQL responses by extensions.code (NONE when an error has no code)',
+  labelNames: ['code'] as const,
+  registers: [metricsRegistry],
+});
+
+export const responseCacheHitRatio = new Gauge({
+  name: 'gateway_response_cache_hit_ratio',
+  help: 'Response cache hits / (hits + misses) since start; 0 before the first lookup',
+  registers: [metricsRegistry],
+  async collect() {
+    const { values } = await responseCacheLookups.get();
+    const count = (result: string) =>
+      values
+        .filter((sample) => sample.labels.result === result)
+        .reduce((sum, sample) => sum + sample.value, 0);
+    const hits = count('hit');
+    const lookups = hits + count('miss');
+    this.set(lookups === 0 ? 0 : hits / lookups);
+  },
+});
+
+export const dbPoolMaxConnections = new Gauge({
+  name: 'gateway_db_pool_max_connections',
+  help: 'Configured connections of the open database pools (the server has one; the embedded database counts 1)',
+  registers: [metricsRegistry],
+});
+
+export const dbStatementsInFlight = new Gauge({
+  name: 'gateway_db_statements_in_flight',
+  help: 'SQL statements sent and not yet answered, including those waiting for a free pool connection',
+  registers: [metricsRegistry],
+});
+
+export const dbTransactionsOpen = new Gauge({
+  name: 'gateway_db_transactions_open',
+  help: 'Open transactions; each holds one pool connection until it commits or rolls back',
+  registers: [metricsRegistry],
+});

@@ -1,6 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
-import type { CampaignRow } from '../db/schema/campaigns.js';
+import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { toDecimalText, toInstant, toNumber } from '../db/values.js';
 import {
   CAPACITY_RESOURCES,
@@ -12,10 +12,24 @@ import {
 import { metricDefinition } from '../metrics/catalog.js';
 
 /**
- * The campaigns a caller may see: the one place a read across campaigns filters them
- * (tenant scoping adds its `tenant_id = ANY(...)` here). Used as `FROM ${visibleCampaigns} c`.
+ * The campaigns of these tenants (null: every tenant, open mode): the one place a read across
+ * campaigns filters them. Used as `FROM ${visibleCampaigns(tenantIds)} c`; PostgreSQL folds
+ * the subquery into the outer query, so the filter reaches the campaigns index.
  */
-export const visibleCampaigns: SQL = sql`(SELECT * FROM campaigns)`;
+export function visibleCampaigns(tenantIds: readonly string[] | null): SQL {
+  if (tenantIds === null) return sql`campaigns`;
+  if (tenantIds.length === 0) return sql`(SELECT * FROM campaigns WHERE false)`;
+  const tenants = sql.join(
+    tenantIds.map((tenant) => sql`${tenant}`),
+    sql`, `,
+  );
+  return sql`(SELECT * FROM campaigns WHERE tenant_id IN (${tenants}))`;
+}
+
+/** The same rule as a drizzle condition on the campaigns table (undefined: every tenant). */
+export function ofTenants(tenantIds: readonly string[] | null): SQL | undefined {
+  return tenantIds === null ? undefined : inArray(campaigns.tenantId, [...tenantIds]);
+}
 
 const CAMPAIGN_COLUMNS = [
   'id',
@@ -63,6 +77,8 @@ export interface AlertKey {
 }
 
 export interface CapacityAlertsQuery {
+  /** Tenants whose campaigns alert; null = every tenant. */
+  tenantIds: readonly string[] | null;
   threshold: number;
   /** Keyset: only alerts after this one in alert order. */
   after?: AlertKey;
@@ -153,7 +169,7 @@ export async function capacityAlertsPage(
   db: Database,
   query: CapacityAlertsQuery,
 ): Promise<CapacityAlertsPage> {
-  const { threshold, after, limit, withTotalCount } = query;
+  const { tenantIds, threshold, after, limit, withTotalCount } = query;
   const keyset = after
     ? sql`(-a.utilization, a.campaign_id, a.ordinal) > (${-after.utilization}::float8, ${after.campaignId}::uuid, ${CAPACITY_RESOURCES.indexOf(after.resource)}::int)`
     : sql`true`;
@@ -170,7 +186,7 @@ export async function capacityAlertsPage(
         SELECT c.id AS campaign_id, s.snapshot_date,
                unnest(ARRAY[${ordinals}]) AS ordinal,
                unnest(ARRAY[${utilizations}]) AS utilization
-        FROM ${visibleCampaigns} c
+        FROM ${visibleCampaigns(tenantIds)} c
         CROSS JOIN LATERAL (
           SELECT ${snapshotColumns} FROM campaign_metrics_snapshots x
           WHERE x.campaign_id = c.id

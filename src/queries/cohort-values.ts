@@ -7,6 +7,8 @@ import { campaignColumns, campaignFromRow, visibleCampaigns } from './capacity-a
 
 /** What compareCampaigns asks of every campaign of the cohort. */
 export interface CohortValuesQuery {
+  /** Tenants whose campaigns may be compared (null = every tenant); other ids come back as not found. */
+  tenantIds: readonly string[] | null;
   /** Campaign UUIDs (lower case), in the order the rows should come back. */
   ids: readonly string[];
   metrics: readonly MetricDefinition[];
@@ -80,7 +82,7 @@ export async function cohortValues(db: Database, query: CohortValuesQuery): Prom
     sql`
     SELECT k.ord, k.id::text AS asked_id, (c.id IS NOT NULL) AS found, ${campaignColumns('c')}, v.*
     FROM unnest(${`{${query.ids.join(',')}}`}::uuid[]) WITH ORDINALITY AS k(id, ord)
-    LEFT JOIN ${visibleCampaigns} c ON c.id = k.id
+    LEFT JOIN ${visibleCampaigns(query.tenantIds)} c ON c.id = k.id
     LEFT JOIN LATERAL (${valuesOfCampaign(query)}) v ON true
     ORDER BY k.ord`,
   );

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { bucketValues, FULL_SELECTION, type MetricSelection } from '../metrics/bucket-selection.js';
 import { GRANULARITIES, type Granularity, METRICS, type MetricDefinition } from '../metrics/catalog.js';
 
 /**
@@ -82,42 +83,47 @@ export function valueColumnType(definition: MetricDefinition, suffix: string): s
   }
 }
 
+/** The part columns (suffixes) a metric's asked statistics read; AVG reads sum and count. */
+function partSuffixes({ definition, stats }: MetricSelection): string[] {
+  return bucketValues(stats).flatMap((value) =>
+    // metrics that are never null count every sample: sample_count serves them
+    value === 'avg' ? ['sum', ...(definition.nullable ? ['count'] : [])] : [value],
+  );
+}
+
 /**
  * Part columns of a raw snapshot `alias`: sample_count 1, first_at = last_at = its instant,
- * and per metric first/last/min/max = its value, sum = value, count = 1 when not null.
+ * and per metric first/last/min/max = its value, sum = value, count = 1 when not null; only
+ * those the selection's statistics read (all by default).
  */
-export function rawPartColumns(alias: string, metrics: readonly MetricDefinition[] = METRICS): SQL {
+export function rawPartColumns(
+  alias: string,
+  metrics: readonly MetricSelection[] = FULL_SELECTION.metrics,
+): SQL {
+  const value = (c: string, suffix: string) => {
+    if (suffix === 'sum') return `${alias}.${c}::numeric AS ${c}_sum`;
+    if (suffix === 'count') return `(${alias}.${c} IS NOT NULL)::int AS ${c}_count`;
+    return `${alias}.${c} AS ${c}_${suffix}`;
+  };
   const columns = [
     `1 AS sample_count`,
     `${alias}.snapshot_date AS first_at`,
     `${alias}.snapshot_date AS last_at`,
-    ...metrics.flatMap(({ column: c, nullable }) => [
-      `${alias}.${c} AS ${c}_first`,
-      `${alias}.${c} AS ${c}_last`,
-      `${alias}.${c} AS ${c}_min`,
-      `${alias}.${c} AS ${c}_max`,
-      `${alias}.${c}::numeric AS ${c}_sum`,
-      // metrics that are never null count every sample: sample_count serves them
-      ...(nullable ? [`(${alias}.${c} IS NOT NULL)::int AS ${c}_count`] : []),
-    ]),
+    ...metrics.flatMap((m) => partSuffixes(m).map((suffix) => value(m.definition.column, suffix))),
   ];
   return raw(columns.join(', '));
 }
 
-/** Part columns of a rollup row `alias` (metrics that are never null have no count: sample_count). */
-export function rollupPartColumns(alias: string, metrics: readonly MetricDefinition[] = METRICS): SQL {
+/** Part columns of a rollup row `alias` that the selection reads (all by default). */
+export function rollupPartColumns(
+  alias: string,
+  metrics: readonly MetricSelection[] = FULL_SELECTION.metrics,
+): SQL {
   const columns = [
     `${alias}.sample_count`,
     `${alias}.first_at`,
     `${alias}.last_at`,
-    ...metrics.flatMap(({ column: c, nullable }) => [
-      `${alias}.${c}_first`,
-      `${alias}.${c}_last`,
-      `${alias}.${c}_min`,
-      `${alias}.${c}_max`,
-      `${alias}.${c}_sum`,
-      ...(nullable ? [`${alias}.${c}_count`] : []),
-    ]),
+    ...metrics.flatMap((m) => partSuffixes(m).map((suffix) => `${alias}.${m.definition.column}_${suffix}`)),
   ];
   return raw(columns.join(', '));
 }

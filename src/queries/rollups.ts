@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { toInstant } from '../db/values.js';
 import type { TierGranularity } from '../retention/tiers.js';
+import { visibleCampaigns } from './capacity-alerts.js';
 import {
   at,
   granularityRank,
@@ -185,8 +186,11 @@ export interface RetentionCampaign {
   rollupZone: string | null;
 }
 
-/** Every campaign, with the zone its stored rollups already follow. */
-export async function retentionCampaigns(db: Database): Promise<RetentionCampaign[]> {
+/** Every campaign of these tenants (null: all), with the zone its stored rollups already follow. */
+export async function retentionCampaigns(
+  db: Database,
+  tenantIds: readonly string[] | null,
+): Promise<RetentionCampaign[]> {
   const rows = await queryRows(
     db,
     sql`
@@ -195,7 +199,7 @@ export async function retentionCampaigns(db: Database): Promise<RetentionCampaig
              (SELECT r.time_zone FROM campaign_metrics_rollups r WHERE r.campaign_id = c.id ORDER BY r.bucket_start DESC LIMIT 1),
              (SELECT a.time_zone FROM campaign_metrics_archives a WHERE a.campaign_id = c.id ORDER BY a.bucket_start DESC LIMIT 1)
            ) AS rollup_zone
-    FROM campaigns c ORDER BY c.id`,
+    FROM ${visibleCampaigns(tenantIds)} c ORDER BY c.id`,
   );
   return rows.map((row) => ({
     id: String(row.id),

@@ -3,20 +3,31 @@ import { toDecimalText, toInstant } from '../db/values.js';
 import type { MetricStats, SnapshotBucket } from '../metrics/bucket-stats.js';
 import { METRICS, type Metric } from '../metrics/catalog.js';
 
+/** Optional parts of a raw snapshot read: the snapshot before it (DELTA) and full_snapshot. */
+export interface RawSnapshotParts {
+  previous: boolean;
+  details: boolean;
+}
+const EVERY_PART: RawSnapshotParts = { previous: true, details: true };
+
 /**
  * Columns of a raw snapshot `alias` together with the metric values of the snapshot just
  * before it (`previous_<column>`, for DELTA) and the campaign's zone: the shape
  * `rawSnapshotBucket` reads. `previousAlias` must be a LATERAL of at most one row.
  */
-export function rawSnapshotColumns(alias: string, previousAlias: string): SQL {
+export function rawSnapshotColumns(alias: string, previousAlias: string, parts = EVERY_PART): SQL {
   return sql.raw(
     [
       `${alias}.campaign_id`,
       `${alias}.snapshot_date`,
-      `${alias}.full_snapshot`,
+      ...(parts.details ? [`${alias}.full_snapshot`] : []),
       ...METRICS.map(({ column }) => `${alias}.${column}`),
-      `(${previousAlias}.snapshot_date IS NOT NULL) AS has_previous`,
-      ...METRICS.map(({ column }) => `${previousAlias}.${column} AS previous_${column}`),
+      ...(parts.previous
+        ? [
+            `(${previousAlias}.snapshot_date IS NOT NULL) AS has_previous`,
+            ...METRICS.map(({ column }) => `${previousAlias}.${column} AS previous_${column}`),
+          ]
+        : []),
     ].join(', '),
   );
 }
@@ -30,8 +41,12 @@ export function previousSnapshotLateral(alias: string, previousAlias: string): S
     ) ${previousAlias} ON true`);
 }
 
-/** A stored snapshot as a one-sample RAW bucket. */
-export function rawSnapshotBucket(row: Record<string, unknown>, timeZone: string): SnapshotBucket {
+/** A stored snapshot as a one-sample RAW bucket (read by rawSnapshotColumns with the same parts). */
+export function rawSnapshotBucket(
+  row: Record<string, unknown>,
+  timeZone: string,
+  parts = EVERY_PART,
+): SnapshotBucket {
   const metrics: Partial<Record<Metric, MetricStats>> = {};
   const previousLast: Partial<Record<Metric, string | null>> = {};
   for (const { metric, column } of METRICS) {
@@ -52,7 +67,7 @@ export function rawSnapshotBucket(row: Record<string, unknown>, timeZone: string
     timeZone,
     sampleCount: 1,
     metrics,
-    previousLast: row.has_previous === true ? previousLast : null,
-    details: (row.full_snapshot ?? {}) as Record<string, unknown>,
+    ...(parts.previous ? { previousLast: row.has_previous === true ? previousLast : null } : {}),
+    ...(parts.details ? { details: (row.full_snapshot ?? {}) as Record<string, unknown> } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import type { CampaignRow } from '../db/schema/campaigns.js';
 import { toInstant, toNumber } from '../db/values.js';
+import { visibleCampaigns } from './capacity-alerts.js';
 import { at } from './rollup-parts.js';
 
 export interface CampaignSnapshotState {
@@ -15,18 +16,23 @@ export interface CampaignSnapshotState {
 const instantOrNull = (value: unknown) => (value === null || value === undefined ? null : toInstant(value));
 
 /**
- * Every campaign with its latest snapshot at or before `asOf` and its sessions of the 7
- * days up to that snapshot, in one statement: three LATERAL probes per campaign on the
- * (campaign_id, snapshot_date) index, so 10,000 campaigns cost one index-driven pass.
+ * Every campaign of these tenants (null = all) with its latest snapshot at or before `asOf`
+ * and its sessions of the 7 days up to that snapshot, in one statement: three LATERAL probes
+ * per campaign on the (campaign_id, snapshot_date) index, so 10,000 campaigns cost one
+ * index-driven pass.
  */
-export async function campaignSnapshotStates(db: Database, asOf: Date): Promise<CampaignSnapshotState[]> {
+export async function campaignSnapshotStates(
+  db: Database,
+  asOf: Date,
+  tenantIds: readonly string[] | null,
+): Promise<CampaignSnapshotState[]> {
   const rows = await queryRows(
     db,
     sql`
     SELECT c.*, latest.snapshot_date AS last_snapshot_at,
            latest.total_sessions_completed
              - coalesce(week_ago.total_sessions_completed, earliest.total_sessions_completed) AS sessions
-    FROM campaigns c
+    FROM ${visibleCampaigns(tenantIds)} c
     LEFT JOIN LATERAL (
       SELECT snapshot_date, total_sessions_completed FROM campaign_metrics_snapshots
       WHERE campaign_id = c.id AND snapshot_date <= ${at(asOf)} ORDER BY snapshot_date DESC LIMIT 1

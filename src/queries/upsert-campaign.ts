@@ -1,8 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema/campaigns.js';
 import { InputError } from '../ingest/input-error.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
+import { ofTenants } from './capacity-alerts.js';
 
 export interface CampaignValues {
   id?: string;
@@ -19,14 +20,22 @@ export interface CampaignValues {
 
 const MAX_NAME_LENGTH = 200;
 
-/** endsAt must follow startsAt, also when an update changes only one of them. */
-async function checkPeriod(db: Database, { id, startsAt, endsAt }: CampaignValues): Promise<void> {
+/**
+ * endsAt must follow startsAt, also when an update changes only one of them. The stored
+ * period is read only from a campaign the caller may write, so the check tells nothing
+ * about another tenant's campaign.
+ */
+async function checkPeriod(
+  db: Database,
+  { id, startsAt, endsAt }: CampaignValues,
+  writableTenants: readonly string[] | null,
+): Promise<void> {
   let stored: { startsAt: Date | null; endsAt: Date | null } | undefined;
   if (id && (startsAt === undefined || endsAt === undefined)) {
     [stored] = await db
       .select({ startsAt: campaigns.startsAt, endsAt: campaigns.endsAt })
       .from(campaigns)
-      .where(eq(campaigns.id, id));
+      .where(and(eq(campaigns.id, id), ofTenants(writableTenants)));
   }
   const start = startsAt === undefined ? stored?.startsAt : startsAt;
   const end = endsAt === undefined ? stored?.endsAt : endsAt;
@@ -38,13 +47,19 @@ async function checkPeriod(db: Database, { id, startsAt, endsAt }: CampaignValue
 /**
  * Inserts a campaign or updates the one with this id, in one statement; returns its id.
  * Optional fields left out keep their stored values (or the column defaults on insert).
+ * Only a campaign of `writableTenants` (null: any) is updated: when the id is another
+ * tenant's, the statement changes nothing and the result is null.
  */
-export async function upsertCampaign(db: Database, values: CampaignValues): Promise<string> {
+export async function upsertCampaign(
+  db: Database,
+  values: CampaignValues,
+  writableTenants: readonly string[] | null,
+): Promise<string | null> {
   const name = values.name.trim();
   if (name === '' || name.length > MAX_NAME_LENGTH) {
     throw new InputError(`input.name must be 1 to ${MAX_NAME_LENGTH} characters`, 'input.name');
   }
-  await checkPeriod(db, values);
+  await checkPeriod(db, values, writableTenants);
   const provided = Object.fromEntries(
     Object.entries({
       tenantId: values.tenantId,
@@ -62,8 +77,8 @@ export async function upsertCampaign(db: Database, values: CampaignValues): Prom
     .onConflictDoUpdate({
       target: campaigns.id,
       set: { ...provided, name, status: values.status, updatedAt: sql`now()` },
+      setWhere: ofTenants(writableTenants),
     })
     .returning({ id: campaigns.id });
-  if (!row) throw new Error('upsert returned no row');
-  return row.id;
+  return row?.id ?? null;
 }

@@ -55,11 +55,18 @@ export interface RetentionArchiveSettings {
 export interface RetentionOptions {
   asOf?: Date;
   dryRun?: boolean;
+  /** Only the campaigns of these tenants (a tenant admin's run); absent or null: every campaign. */
+  tenantIds?: readonly string[] | null;
   archive: RetentionArchiveSettings;
   /** the clock (tests) */
   now?: () => Date;
   /** called at each RetentionPoint; a throw aborts the run there (crash tests) */
   onPoint?: (point: RetentionPoint, where: { campaignId: string; tier: string }) => void | Promise<void>;
+  /**
+   * A campaign's stored rows changed (once per campaign, after its steps; also when a later
+   * step fails, as the earlier ones stay committed): answers cached from them are stale.
+   */
+  onCampaignChanged?: (campaignId: string) => void;
 }
 
 export interface RetentionReport {
@@ -85,6 +92,19 @@ export class RetentionInputError extends Error {
 }
 
 const DAY_MS = 86_400_000;
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * A transaction without the gateway's statement_timeout: a step's statements are bounded by
+ * one campaign's rows, and cancelling one halfway would only repeat the work on the next run.
+ */
+function retentionTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL statement_timeout = 0`);
+    return work(tx);
+  });
+}
 
 /** Thrown inside a dry run's transaction to roll it back. */
 class DryRunRollback extends Error {}
@@ -121,7 +141,7 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
   const lock = await tryRetentionLock(db);
   if (!lock) return { ...report, skipped: true };
   try {
-    const campaigns = await retentionCampaigns(db);
+    const campaigns = await retentionCampaigns(db, options.tenantIds ?? null);
     const run: RunContext = { db, options, archiveUrl, report, dryRun };
     if (!dryRun && (await anythingToArchive(db, asOf))) {
       // a misconfigured archive stops the run before it moves anything
@@ -135,7 +155,7 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
       report.campaignsProcessed += 1;
       const cutoffs = tierCutoffs(asOf, { highValue: campaign.highValue });
       if (dryRun) await dryRunCampaign(run, campaign, cutoffs);
-      else await retainCampaign(run, campaign, cutoffs);
+      else await reportingChange(run, campaign.id, () => retainCampaign(run, campaign, cutoffs));
     }
     return report;
   } finally {
@@ -169,10 +189,22 @@ async function anythingToArchive(db: Database, asOf: Date): Promise<boolean> {
 
 const zoneOf = (campaign: RetentionCampaign) => campaign.rollupZone ?? campaign.timeZone;
 
+/** Runs a campaign's steps and tells onCampaignChanged when any of them wrote or removed rows. */
+async function reportingChange(run: RunContext, campaignId: string, steps: () => Promise<void>) {
+  // The counters move only after a step committed.
+  const rowsChanged = () => run.report.rowsDeleted + run.report.rollupRowsWritten;
+  const before = rowsChanged();
+  try {
+    await steps();
+  } finally {
+    if (rowsChanged() !== before) run.options.onCampaignChanged?.(campaignId);
+  }
+}
+
 async function retainCampaign(run: RunContext, campaign: RetentionCampaign, cutoffs: TierCutoffs) {
   await archiveStep(run, campaign, cutoffs.QUARTER);
   for (const tier of ['MONTH', 'WEEK', 'DAY'] as const) {
-    const counts = await run.db.transaction(async (tx) => {
+    const counts = await retentionTransaction(run.db, async (tx) => {
       const step = await runTierStep(tx, {
         campaignId: campaign.id,
         timeZone: zoneOf(campaign),
@@ -200,7 +232,7 @@ async function dryRunCampaign(run: RunContext, campaign: RetentionCampaign, cuto
   const { db, report } = run;
   const zone = zoneOf(campaign);
   try {
-    await db.transaction(async (tx) => {
+    await retentionTransaction(db, async (tx) => {
       const units = await quarterUnitsToArchive(tx, campaign.id, zone, cutoffs.QUARTER);
       if (units.length) {
         const moved = await moveQuartersOut(
@@ -255,7 +287,7 @@ async function archiveStep(run: RunContext, campaign: RetentionCampaign, cutoff:
   }
   const superseded: string[] = [];
   const where = { campaignId: campaign.id, tier: 'QUARTER' };
-  const written = await db.transaction(async (tx) => {
+  const written = await retentionTransaction(db, async (tx) => {
     const moved = await moveQuartersOut(
       tx,
       campaign.id,

@@ -10,6 +10,8 @@ export interface RetentionSchedulerOptions {
   /** a run's outcome (the server logs it) */
   onReport?: (report: RetentionReport) => void;
   onError?: (error: unknown) => void;
+  /** A run changed a campaign's stored rows (the server invalidates its cached answers). */
+  onCampaignChanged?: (campaignId: string) => void;
 }
 
 export interface RetentionScheduler {
@@ -28,6 +30,7 @@ export function startRetentionScheduler({
   intervalMinutes,
   onReport,
   onError,
+  onCampaignChanged,
 }: RetentionSchedulerOptions): RetentionScheduler {
   if (intervalMinutes <= 0) return { stop: async () => {} };
   let stopped = false;
@@ -39,7 +42,7 @@ export function startRetentionScheduler({
     timer.unref();
   };
   const tick = () => {
-    running = runRetention(db, { archive: { url: settings.archiveUrl, s3: settings.s3 } })
+    running = runRetention(db, { archive: { url: settings.archiveUrl, s3: settings.s3 }, onCampaignChanged })
       .then((report) => onReport?.(report))
       .catch((error: unknown) => onError?.(error))
       .finally(() => {

@@ -14,10 +14,10 @@ import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
 import { AlertSeverityEnum, CapacityResourceEnum } from './enums.js';
 import { badUserInput } from './errors.js';
-import { pageRequest } from './pagination.js';
+import { pageComplexity, pageRequest } from './pagination.js';
 import { selectsField } from './selection.js';
 
-interface CapacityAlertShape extends CapacityAlertValue {
+export interface CapacityAlertShape extends CapacityAlertValue {
   campaign: CampaignRow;
 }
 
@@ -27,7 +27,7 @@ const ALERT_DESCRIPTION =
   'used/committed, consumed/allocated, served/committed (skipped when the denominator is null or 0). ' +
   'severity: CRITICAL when utilization >= 1.0, else WARNING.';
 
-const THRESHOLD_DESCRIPTION = `Utilization at which a resource alerts, from ${MIN_THRESHOLD} to ${MAX_THRESHOLD}.`;
+export const THRESHOLD_DESCRIPTION = `Utilization at which a resource alerts, from ${MIN_THRESHOLD} to ${MAX_THRESHOLD}.`;
 
 export const CapacityAlert = builder.objectRef<CapacityAlertShape>('CapacityAlert').implement({
   description: ALERT_DESCRIPTION,
@@ -43,7 +43,7 @@ export const CapacityAlert = builder.objectRef<CapacityAlertShape>('CapacityAler
 });
 
 /** The threshold argument (null means the default); outside 0..10 it is rejected. */
-function checkThreshold(threshold: number | null | undefined): number {
+export function checkThreshold(threshold: number | null | undefined): number {
   const value = threshold ?? DEFAULT_THRESHOLD;
   if (!(value >= MIN_THRESHOLD && value <= MAX_THRESHOLD)) {
     throw badUserInput(
@@ -62,10 +62,16 @@ builder.drizzleObjectField(Campaign, 'capacityAlerts', (t) =>
     args: {
       threshold: t.arg.float({ defaultValue: DEFAULT_THRESHOLD, description: THRESHOLD_DESCRIPTION }),
     },
+    // At most one alert per capacity resource: that bounds the list, not the default guess.
+    complexity: { field: 1, multiplier: CAPACITY_RESOURCES.length },
     // The same loader as latestSnapshot: both fields of a page of campaigns share one statement.
     resolve: async (campaign, args, ctx) => {
       const threshold = checkThreshold(args.threshold);
-      const snapshot = await ctx.loaders.latestSnapshots.load(campaign.id);
+      const snapshot = await ctx.loaders.latestSnapshots.load({
+        campaignId: campaign.id,
+        previous: false,
+        details: false,
+      });
       if (!snapshot) return [];
       return capacityAlertsOf(snapshot, threshold).map((alert) => ({ ...alert, campaign }));
     },
@@ -125,6 +131,7 @@ const CapacityAlertConnection = builder.connectionObject(
 builder.queryFields((t) => ({
   capacityAlerts: t.field({
     type: CapacityAlertConnection,
+    complexity: pageComplexity,
     description:
       "Alerts of every visible campaign's latest snapshot, most severe and highest utilization first (ties: " +
       'campaign id, then resource in enum order). Forward pages (default 100, at most 1000).',
@@ -137,6 +144,7 @@ builder.queryFields((t) => ({
       const threshold = checkThreshold(args.threshold);
       const { size } = pageRequest({ first: args.first });
       const page = await capacityAlertsPage(ctx.db, {
+        tenantIds: ctx.viewer.tenantIds,
         threshold,
         after: args.after != null ? decodeAlertCursor(args.after) : undefined,
         limit: size + 1,

@@ -1,19 +1,25 @@
-import { createContextCache, PothosValidationError } from '@pothos/core';
+import { brandWithType, createContextCache, PothosValidationError } from '@pothos/core';
 import { drizzleConnectionHelpers, getSchemaConfig, queryFromInfo } from '@pothos/plugin-drizzle';
 import DataLoader from 'dataloader';
-import { inArray, type SQL } from 'drizzle-orm';
+import { and, inArray, type SQL } from 'drizzle-orm';
 import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { forbidden } from '../auth/errors.js';
+import { tenantForWrite } from '../auth/tenants.js';
+import type { Viewer } from '../auth/viewer.js';
+import { invalidateCachedCampaigns } from '../cache/response-cache.js';
 import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
 import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
+import { ofTenants } from '../queries/capacity-alerts.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder, type Context } from './builder.js';
 import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
 import { badUserInput, withInputErrors } from './errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageRequest } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageComplexity, pageRequest } from './pagination.js';
 import { selectsField } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
+import { latestSnapshotRequest } from './snapshot-selection.js';
 
 export const Campaign = builder.drizzleNode('campaigns', {
   name: 'Campaign',
@@ -29,7 +35,8 @@ export const Campaign = builder.drizzleNode('campaigns', {
     latestSnapshot: t.field({
       type: MetricsSnapshot,
       nullable: true,
-      resolve: (campaign, _args, ctx) => ctx.loaders.latestSnapshots.load(campaign.id),
+      resolve: (campaign, _args, ctx, info) =>
+        ctx.loaders.latestSnapshots.load(latestSnapshotRequest(campaign.id, info)),
     }),
     snapshotCadence: t.loadable({
       type: SnapshotCadenceEnum,
@@ -39,24 +46,50 @@ export const Campaign = builder.drizzleNode('campaigns', {
   }),
 });
 
+/** The caller's campaigns as a relational-query filter (open mode: every campaign). */
+function visibleTo({ tenantIds }: Viewer) {
+  return tenantIds === null ? {} : { tenantId: { in: [...tenantIds] } };
+}
+
+/** A visible campaign by id, or null: an id that is no UUID, missing, or of another tenant. */
+function loadVisibleCampaign(id: string, ctx: Context, info: GraphQLResolveInfo) {
+  return isUuid(id) ? visibleCampaignLoader(ctx, info).load(id.toLowerCase()) : null;
+}
+
 /**
  * Federation entity: other subgraphs extend `Campaign @key(fields: "id")`. A gateway sends all
  * references of a request in one `_entities` call; they load in one statement planned by the
- * drizzle plugin from that call's selection (as `node(id:)` does), so the fields below need no
- * second read. An id that is no UUID, or of no visible campaign, resolves to null.
+ * drizzle plugin from that call's selection, so the fields below need no second read.
  */
 builder.asEntity(Campaign, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: ({ id }, ctx, info) =>
-    isUuid(id) ? campaignReferenceLoader(ctx, info).load(id.toLowerCase()) : null,
+  resolveReference: ({ id }, ctx, info) => loadVisibleCampaign(id, ctx, info),
 });
+
+/**
+ * The Relay `node` field (the builder turns off the plugin's own, whose loader cannot be
+ * scoped to tenants and fails on a missing id): Campaign is the only Node.
+ */
+builder.queryField('node', (t) =>
+  t.field({
+    type: builder.nodeInterfaceRef(),
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx, info) => {
+      const campaign = await loadVisibleCampaign(String(args.id), ctx, info);
+      // Tells the Node interface which type the row is.
+      if (campaign) brandWithType(campaign, Campaign);
+      return campaign;
+    },
+  }),
+);
 
 const campaignReferenceLoaders = createContextCache(
   () => new Map<string, DataLoader<string, CampaignRow | null>>(),
 );
 
-/** One loader per `_entities` field of a request (aliases may select differently). */
-function campaignReferenceLoader(
+/** One loader per `_entities` or `node` field of a request (aliases may select differently). */
+function visibleCampaignLoader(
   ctx: Context,
   info: GraphQLResolveInfo,
 ): DataLoader<string, CampaignRow | null> {
@@ -76,7 +109,7 @@ function campaignReferenceLoader(
     // not the whole row the Campaign type is declared over.
     const rows = (await ctx.db.query.campaigns.findMany({
       ...query,
-      where: { id: { in: [...ids] } },
+      where: { id: { in: [...ids] }, ...visibleTo(ctx.viewer) },
     })) as CampaignRow[];
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
@@ -125,11 +158,12 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = requireCampaignId(String(args.id), 'id');
-      return ctx.db.query.campaigns.findFirst(query({ where: { id } }));
+      return ctx.db.query.campaigns.findFirst(query({ where: { id, ...visibleTo(ctx.viewer) } }));
     },
   }),
   campaigns: t.field({
     type: CampaignConnection,
+    complexity: pageComplexity,
     description: 'Campaigns by id, forward pages (default 100, at most 1000), optionally of some statuses.',
     args: {
       first: t.arg.int(),
@@ -139,12 +173,16 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx, info) => {
       pageRequest({ first: args.first });
       const page = withCursorErrors(() => campaignPages.getQuery(args, ctx, info));
-      const filters = [page.where, args.status?.length ? { status: { in: args.status } } : undefined].filter(
-        (filter) => filter !== undefined,
-      );
+      const filters = [
+        page.where,
+        args.status?.length ? { status: { in: args.status } } : undefined,
+        visibleTo(ctx.viewer),
+      ].filter((filter) => filter !== undefined);
       const [rows, totalCount] = await Promise.all([
-        ctx.db.query.campaigns.findMany({ ...page, where: filters.length ? { AND: filters } : {} }),
-        selectsField(info, 'totalCount') ? ctx.db.$count(campaigns, statusFilter(args.status)) : 0,
+        ctx.db.query.campaigns.findMany({ ...page, where: { AND: filters } }),
+        selectsField(info, 'totalCount')
+          ? ctx.db.$count(campaigns, and(statusFilter(args.status), ofTenants(ctx.viewer.tenantIds)))
+          : 0,
       ]);
       return { ...campaignPages.resolve(rows, args, ctx), totalCount };
     },
@@ -179,14 +217,22 @@ builder.mutationFields((t) => ({
     type: Campaign,
     description: 'Create or update by id (a new UUID when id is absent).',
     args: { input: t.arg({ type: CampaignInput, required: true }) },
+    authScopes: { role: 'ingest' },
     resolve: async (query, _root, { input }, ctx) => {
       const id = await withInputErrors(() =>
-        upsertCampaign(ctx.db, {
-          ...input,
-          id: input.id == null ? undefined : requireUuid(String(input.id), 'input.id'),
-          tenantId: input.tenantId == null ? undefined : String(input.tenantId),
-        }),
+        upsertCampaign(
+          ctx.db,
+          {
+            ...input,
+            id: input.id == null ? undefined : requireUuid(String(input.id), 'input.id'),
+            tenantId: tenantForWrite(ctx.viewer, input.tenantId == null ? undefined : String(input.tenantId)),
+          },
+          ctx.viewer.tenantIds,
+        ),
       );
+      // The id is taken by a campaign of a tenant the token does not have.
+      if (id === null) throw forbidden('input.id names a campaign this token may not write', 'input.id');
+      await invalidateCachedCampaigns(ctx.db, [id], 'campaign');
       const campaign = await ctx.db.query.campaigns.findFirst(query({ where: { id } }));
       if (!campaign) throw new Error(`campaign ${id} missing right after its upsert`);
       return campaign;

@@ -123,6 +123,8 @@ function cell<T>(column: readonly T[], index: number): T {
 builder.queryFields((t) => ({
   compareCampaigns: t.field({
     type: [CampaignComparisonRow],
+    // One row per id.
+    complexity: ({ ids }) => ({ field: 1, multiplier: Math.min(ids.length, MAX_COMPARED_CAMPAIGNS) }),
     description:
       'One row per id, in the order given. Value of a metric: AVG (plain mean of the raw snapshots) over ' +
       '[from, to) when `from` is given, else the LAST value at or before `to` (or the latest when `to` is ' +
@@ -150,6 +152,7 @@ builder.queryFields((t) => ({
       const dimensions = checkDimensions(args.outcomeDimensions);
 
       const rows = await cohortValues(ctx.db, {
+        tenantIds: ctx.viewer.tenantIds,
         ids,
         metrics: metrics.map(metricDefinition),
         dimensions,

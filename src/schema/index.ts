@@ -14,9 +14,11 @@ import './activity-heatmap.js';
 import './year-over-year.js';
 import './retention.js';
 import './snapshots-due.js';
+import './subscriptions.js';
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 /**
  * One schema for every client and for a federation gateway: the contract's API plus the

@@ -31,3 +31,13 @@ export function pageRequest({ first, last }: PageArgs): PageRequest {
     ? { backward: true, size: last }
     : { backward: false, size: first ?? DEFAULT_PAGE_SIZE };
 }
+
+/**
+ * Cost of a connection field for the complexity plugin: its selection counts once per node of
+ * the requested page (default DEFAULT_PAGE_SIZE). Out-of-range sizes count as the nearest
+ * valid one; pageRequest still rejects them, with the clearer BAD_USER_INPUT.
+ */
+export function pageComplexity({ first, last }: PageArgs): { field: number; multiplier: number } {
+  const size = last ?? first ?? DEFAULT_PAGE_SIZE;
+  return { field: 1, multiplier: Math.min(Math.max(size, 0), MAX_PAGE_SIZE) };
+}

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { invalidateCachedCampaigns } from '../cache/response-cache.js';
 import { ArchiveError } from '../retention/archive-store.js';
 import { RetentionInputError, type RetentionReport, runRetention } from '../retention/run-retention.js';
 import { retentionSettings } from '../retention/settings.js';
@@ -45,13 +46,17 @@ builder.mutationFields((t) => ({
       asOf: t.arg({ type: 'DateTime' }),
       dryRun: t.arg.boolean({ defaultValue: false }),
     },
+    authScopes: { role: 'admin' },
     resolve: async (_root, args, ctx) => {
       const settings = retentionSettings();
+      const changed = new Set<string>();
       try {
         return await runRetention(ctx.db, {
           asOf: args.asOf ?? undefined,
           dryRun: args.dryRun ?? false,
+          tenantIds: ctx.viewer.tenantIds,
           archive: { url: settings.archiveUrl, s3: settings.s3 },
+          onCampaignChanged: (campaignId) => changed.add(campaignId),
         });
       } catch (error) {
         if (error instanceof RetentionInputError) throw badUserInput(error.message, error.field);
@@ -61,6 +66,9 @@ builder.mutationFields((t) => ({
           });
         }
         throw error;
+      } finally {
+        // Also after a failed run: the campaigns it got through stay changed.
+        await invalidateCachedCampaigns(ctx.db, changed, 'snapshots');
       }
     },
   }),

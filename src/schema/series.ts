@@ -1,5 +1,6 @@
+import { bucketSelection } from '../metrics/bucket-selection.js';
 import { statValue } from '../metrics/bucket-stats.js';
-import { type Granularity, type Metric, metricDefinition, type Stat } from '../metrics/catalog.js';
+import type { Granularity, Metric, Stat } from '../metrics/catalog.js';
 import { fillGaps } from '../metrics/gap-fill.js';
 import { bucketStartsInRange } from '../metrics/time-buckets.js';
 import { builder } from './builder.js';
@@ -98,7 +99,7 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
           from,
           to,
           granularity,
-          metrics: [...new Set(args.metrics)].map(metricDefinition),
+          selection: bucketSelection(args.metrics.map((metric) => [metric, stat])),
           descending: false,
           limit: MAX_SERIES_POINTS + 1,
           withTotalCount: false,

@@ -1,17 +1,18 @@
-import { METRICS } from '../metrics/catalog.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
 import { decodeBucketCursor, encodeBucketCursor } from './cursor.js';
 import { GranularityEnum } from './enums.js';
-import { pageRequest } from './pagination.js';
+import { pageComplexity, pageRequest } from './pagination.js';
 import { checkRange } from './range.js';
 import { selectsField } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
+import { snapshotSelection } from './snapshot-selection.js';
 
 builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
   t.connection(
     {
       type: MetricsSnapshot,
+      complexity: pageComplexity,
       description:
         'Newest last. first/after page forward, last/before backward (default page 100, at most 1000). ' +
         'Each node reports the granularity it really has.',
@@ -35,7 +36,7 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
             from: args.from ?? undefined,
             to: args.to ?? undefined,
             granularity,
-            metrics: METRICS,
+            selection: snapshotSelection(info, ['edges', 'node']),
             after: cursor(args.after, 'after'),
             before: cursor(args.before, 'before'),
             descending: page.backward,

@@ -1,6 +1,9 @@
+import { invalidateCachedCampaigns } from '../cache/response-cache.js';
+import { publishRecordedSnapshots } from '../events/publish-recorded.js';
 import { recordSnapshots } from '../ingest/record-snapshots.js';
-import type { SnapshotKey } from '../queries/record-snapshots.js';
-import { snapshotsByKey } from '../queries/record-snapshots.js';
+import { MAX_SNAPSHOTS_PER_CALL } from '../ingest/validate-snapshots.js';
+import type { SnapshotBucket } from '../metrics/bucket-stats.js';
+import { type SnapshotKey, snapshotsByKey } from '../queries/record-snapshots.js';
 import { builder } from './builder.js';
 import { withInputErrors } from './errors.js';
 import { MetricsSnapshot } from './snapshot.js';
@@ -49,16 +52,19 @@ const SnapshotInput = builder.inputType('SnapshotInput', {
   }),
 });
 
-const RecordSnapshotsPayload = builder.objectRef<{ recorded: number; keys: SnapshotKey[] }>(
-  'RecordSnapshotsPayload',
-);
+const RecordSnapshotsPayload = builder.objectRef<{
+  recorded: number;
+  keys: SnapshotKey[];
+  /** As read back for live subscribers, when there were any. */
+  published: SnapshotBucket[] | null;
+}>('RecordSnapshotsPayload');
 RecordSnapshotsPayload.implement({
   fields: (t) => ({
     recorded: t.exposeInt('recorded'),
-    // Read back only when asked for: a bulk writer usually wants just the count.
+    // Read back only when asked for (or already for live subscribers): a bulk writer usually wants just the count.
     snapshots: t.field({
       type: [MetricsSnapshot],
-      resolve: (payload, _args, ctx) => snapshotsByKey(ctx.db, payload.keys),
+      resolve: (payload, _args, ctx) => payload.published ?? snapshotsByKey(ctx.db, payload.keys),
     }),
   }),
 });
@@ -66,17 +72,29 @@ RecordSnapshotsPayload.implement({
 builder.mutationFields((t) => ({
   recordSnapshots: t.field({
     type: RecordSnapshotsPayload,
+    // One row written per snapshot.
+    complexity: ({ input }) => Math.min(input.length, MAX_SNAPSHOTS_PER_CALL),
     description:
       'Idempotent per (campaignId, snapshotDate): a repeat replaces the earlier values. Utilizations and ' +
       'budget.remaining are computed by the server. All or nothing: one bad input rejects the whole call ' +
       'with an error naming its index and field. At most 10,000 snapshots per call.',
     args: { input: t.arg({ type: [SnapshotInput], required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      withInputErrors(() =>
+    authScopes: { role: 'ingest' },
+    resolve: async (_root, { input }, ctx) => {
+      const { recorded, keys } = await withInputErrors(() =>
         recordSnapshots(
           ctx.db,
           input.map((s) => ({ ...s, campaignId: String(s.campaignId) })),
+          ctx.viewer.tenantIds,
         ),
-      ),
+      );
+      await invalidateCachedCampaigns(
+        ctx.db,
+        keys.map((key) => key.campaignId),
+        'snapshots',
+      );
+      // Committed: live subscribers get the snapshots as stored.
+      return { recorded, keys, published: await publishRecordedSnapshots(ctx.db, ctx.events, keys) };
+    },
   }),
 }));

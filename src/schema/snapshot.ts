@@ -1,14 +1,63 @@
-import { type MetricStats, type SnapshotBucket, statValue } from '../metrics/bucket-stats.js';
+import { bucketDetails, type SnapshotBucket, statValue } from '../metrics/bucket-stats.js';
 import type { Metric } from '../metrics/catalog.js';
 import { builder } from './builder.js';
 import { GranularityEnum, MetricEnum, StatEnum } from './enums.js';
 
 export const MetricsSnapshot = builder.objectRef<SnapshotBucket>('MetricsSnapshot');
 
-/** LAST value of a metric in the bucket: what every grouped field shows. */
+/**
+ * The grouped fields of MetricsSnapshot and the metric behind each of their fields (its
+ * LAST value): the resolvers read them, and snapshotSelection reads them to ask a bucket
+ * statement for exactly these metrics.
+ */
+export const GROUPED_FIELDS = {
+  volunteers: {
+    target: 'VOLUNTEERS_TARGET',
+    current: 'VOLUNTEERS_CURRENT',
+    utilization: 'VOLUNTEERS_UTILIZATION',
+  },
+  beneficiaries: {
+    target: 'BENEFICIARIES_TARGET',
+    current: 'BENEFICIARIES_CURRENT',
+    utilization: 'BENEFICIARIES_UTILIZATION',
+  },
+  sessions: { target: 'SESSIONS_TARGET', current: 'SESSIONS_CURRENT', utilization: 'SESSIONS_UTILIZATION' },
+  budget: {
+    allocated: 'BUDGET_ALLOCATED',
+    spent: 'BUDGET_SPENT',
+    remaining: 'BUDGET_REMAINING',
+    utilization: 'BUDGET_UTILIZATION',
+  },
+  impact: {
+    sroiScore: 'SROI_SCORE',
+    averageVisScore: 'AVERAGE_VIS_SCORE',
+    totalHoursLogged: 'TOTAL_HOURS_LOGGED',
+    totalSessionsCompleted: 'TOTAL_SESSIONS_COMPLETED',
+  },
+  monetization: {
+    seatsUsed: 'SEATS_USED',
+    seatsCommitted: 'SEATS_COMMITTED',
+    creditsConsumed: 'CREDITS_CONSUMED',
+    creditsAllocated: 'CREDITS_ALLOCATED',
+    learnersServed: 'LEARNERS_SERVED',
+    learnersCommitted: 'LEARNERS_COMMITTED',
+  },
+} as const satisfies Record<string, Record<string, Metric>>;
+
+/** Fields that read the full_snapshot of the bucket's latest sample. */
+export const DETAIL_FIELDS = [
+  'engagement',
+  'outcomeScores',
+  'programInstances',
+  'alerts',
+  'details',
+] as const;
+
+/** LAST value (exact text) of a metric in the bucket: what every grouped field shows. */
 function last(bucket: SnapshotBucket, metric: Metric): string | null {
-  const stats: MetricStats | undefined = bucket.metrics[metric];
-  return stats ? stats.last : null;
+  const value = bucket.metrics[metric]?.last;
+  if (value === undefined) throw new Error(`bucket was loaded without LAST of ${metric}`);
+  return value;
 }
 const intOrNull = (value: string | null) => (value === null ? null : Number(value));
 const required = <T>(value: T | null, metric: Metric): T => {
@@ -16,65 +65,71 @@ const required = <T>(value: T | null, metric: Metric): T => {
   return value;
 };
 
+type CapacityGroup = (typeof GROUPED_FIELDS)['volunteers' | 'beneficiaries' | 'sessions'];
 interface CapacityValues {
-  target: Metric;
-  current: Metric;
-  utilization: Metric;
+  metrics: Record<keyof CapacityGroup, Metric>;
   bucket: SnapshotBucket;
 }
 const CapacityMetric = builder.objectRef<CapacityValues>('CapacityMetric').implement({
-  fields: (t) => ({
-    target: t.int({ resolve: (c) => Number(required(last(c.bucket, c.target), c.target)) }),
-    current: t.int({ resolve: (c) => Number(required(last(c.bucket, c.current), c.current)) }),
-    utilization: t.float({ resolve: (c) => Number(required(last(c.bucket, c.utilization), c.utilization)) }),
-  }),
+  fields: (t) => {
+    const value = ({ bucket, metrics }: CapacityValues, field: keyof CapacityGroup) =>
+      Number(required(last(bucket, metrics[field]), metrics[field]));
+    return {
+      target: t.int({ resolve: (c) => value(c, 'target') }),
+      current: t.int({ resolve: (c) => value(c, 'current') }),
+      utilization: t.float({ resolve: (c) => value(c, 'utilization') }),
+    };
+  },
 });
+
+const { budget, impact, monetization } = GROUPED_FIELDS;
 
 const BudgetMetrics = builder.objectRef<SnapshotBucket>('BudgetMetrics').implement({
   fields: (t) => ({
     allocated: t.field({
       type: 'Decimal',
-      resolve: (b) => required(last(b, 'BUDGET_ALLOCATED'), 'BUDGET_ALLOCATED'),
+      resolve: (b) => required(last(b, budget.allocated), budget.allocated),
     }),
-    spent: t.field({ type: 'Decimal', resolve: (b) => required(last(b, 'BUDGET_SPENT'), 'BUDGET_SPENT') }),
+    spent: t.field({ type: 'Decimal', resolve: (b) => required(last(b, budget.spent), budget.spent) }),
     remaining: t.field({
       type: 'Decimal',
-      resolve: (b) => required(last(b, 'BUDGET_REMAINING'), 'BUDGET_REMAINING'),
+      resolve: (b) => required(last(b, budget.remaining), budget.remaining),
     }),
     utilization: t.float({
-      resolve: (b) => Number(required(last(b, 'BUDGET_UTILIZATION'), 'BUDGET_UTILIZATION')),
+      resolve: (b) => Number(required(last(b, budget.utilization), budget.utilization)),
     }),
   }),
 });
 
+/** Resolvers of a nullable grouped field: the LAST value as a number, or as exact text. */
+const lastNumber = (metric: Metric) => (b: SnapshotBucket) => intOrNull(last(b, metric));
+const lastDecimal = (metric: Metric) => (b: SnapshotBucket) => last(b, metric);
+
 const ImpactMetrics = builder.objectRef<SnapshotBucket>('ImpactMetrics').implement({
   fields: (t) => ({
-    sroiScore: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'SROI_SCORE')) }),
-    averageVisScore: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'AVERAGE_VIS_SCORE')) }),
-    totalHoursLogged: t.float({ nullable: true, resolve: (b) => intOrNull(last(b, 'TOTAL_HOURS_LOGGED')) }),
-    totalSessionsCompleted: t.int({
-      nullable: true,
-      resolve: (b) => intOrNull(last(b, 'TOTAL_SESSIONS_COMPLETED')),
-    }),
+    sroiScore: t.float({ nullable: true, resolve: lastNumber(impact.sroiScore) }),
+    averageVisScore: t.float({ nullable: true, resolve: lastNumber(impact.averageVisScore) }),
+    totalHoursLogged: t.float({ nullable: true, resolve: lastNumber(impact.totalHoursLogged) }),
+    totalSessionsCompleted: t.int({ nullable: true, resolve: lastNumber(impact.totalSessionsCompleted) }),
   }),
 });
 
 const MonetizationMetrics = builder.objectRef<SnapshotBucket>('MonetizationMetrics').implement({
   fields: (t) => ({
-    seatsUsed: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'SEATS_USED')) }),
-    seatsCommitted: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'SEATS_COMMITTED')) }),
+    seatsUsed: t.int({ nullable: true, resolve: lastNumber(monetization.seatsUsed) }),
+    seatsCommitted: t.int({ nullable: true, resolve: lastNumber(monetization.seatsCommitted) }),
     creditsConsumed: t.field({
       type: 'Decimal',
       nullable: true,
-      resolve: (b) => last(b, 'CREDITS_CONSUMED'),
+      resolve: lastDecimal(monetization.creditsConsumed),
     }),
     creditsAllocated: t.field({
       type: 'Decimal',
       nullable: true,
-      resolve: (b) => last(b, 'CREDITS_ALLOCATED'),
+      resolve: lastDecimal(monetization.creditsAllocated),
     }),
-    learnersServed: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'LEARNERS_SERVED')) }),
-    learnersCommitted: t.int({ nullable: true, resolve: (b) => intOrNull(last(b, 'LEARNERS_COMMITTED')) }),
+    learnersServed: t.int({ nullable: true, resolve: lastNumber(monetization.learnersServed) }),
+    learnersCommitted: t.int({ nullable: true, resolve: lastNumber(monetization.learnersCommitted) }),
   }),
 });
 
@@ -132,30 +187,15 @@ MetricsSnapshot.implement({
     sampleCount: t.exposeInt('sampleCount'),
     volunteers: t.field({
       type: CapacityMetric,
-      resolve: (bucket) => ({
-        bucket,
-        target: 'VOLUNTEERS_TARGET',
-        current: 'VOLUNTEERS_CURRENT',
-        utilization: 'VOLUNTEERS_UTILIZATION',
-      }),
+      resolve: (bucket) => ({ bucket, metrics: GROUPED_FIELDS.volunteers }),
     }),
     beneficiaries: t.field({
       type: CapacityMetric,
-      resolve: (bucket) => ({
-        bucket,
-        target: 'BENEFICIARIES_TARGET',
-        current: 'BENEFICIARIES_CURRENT',
-        utilization: 'BENEFICIARIES_UTILIZATION',
-      }),
+      resolve: (bucket) => ({ bucket, metrics: GROUPED_FIELDS.beneficiaries }),
     }),
     sessions: t.field({
       type: CapacityMetric,
-      resolve: (bucket) => ({
-        bucket,
-        target: 'SESSIONS_TARGET',
-        current: 'SESSIONS_CURRENT',
-        utilization: 'SESSIONS_UTILIZATION',
-      }),
+      resolve: (bucket) => ({ bucket, metrics: GROUPED_FIELDS.sessions }),
     }),
     budget: t.field({ type: BudgetMetrics, resolve: (b) => b }),
     impact: t.field({ type: ImpactMetrics, resolve: (b) => b }),
@@ -171,29 +211,32 @@ MetricsSnapshot.implement({
     engagement: t.field({
       type: Engagement,
       nullable: true,
-      resolve: (b) => numberMap(b.details.engagement),
+      resolve: (b) => numberMap(bucketDetails(b).engagement),
     }),
     outcomeScores: t.field({
       type: [OutcomeScore],
       // jsonb keeps its own key order; dimensions come sorted by name for a stable radar chart
       resolve: (b) =>
-        Object.entries(numberMap(b.details.outcomeScores) ?? {})
+        Object.entries(numberMap(bucketDetails(b).outcomeScores) ?? {})
           .map(([dimension, score]) => ({ dimension, score }))
           .sort((x, y) => x.dimension.localeCompare(y.dimension)),
     }),
     programInstances: t.field({
       type: ProgramInstances,
       nullable: true,
-      resolve: (b) => numberMap(b.details.programInstances),
+      resolve: (b) => numberMap(bucketDetails(b).programInstances),
     }),
     alerts: t.field({
       type: [SnapshotAlert],
-      resolve: (b) => (Array.isArray(b.details.alerts) ? (b.details.alerts as StoredAlert[]) : []),
+      resolve: (b) => {
+        const { alerts } = bucketDetails(b);
+        return Array.isArray(alerts) ? (alerts as StoredAlert[]) : [];
+      },
     }),
     details: t.field({
       type: 'JSONObject',
       description: "The whole full_snapshot of the bucket's latest snapshot.",
-      resolve: (b) => b.details,
+      resolve: (b) => bucketDetails(b),
     }),
   }),
 });

@@ -34,7 +34,7 @@ builder.queryFields((t) => ({
     args: { asOf: t.arg({ type: 'DateTime' }) },
     resolve: async (_root, args, ctx) => {
       const asOf = args.asOf ?? new Date();
-      const states = await campaignSnapshotStates(ctx.db, asOf);
+      const states = await campaignSnapshotStates(ctx.db, asOf, ctx.viewer.tenantIds);
       return states
         .map((state) => nextSnapshotDue(state.campaign, state.lastSnapshotAt, state.sessionsLastWeek))
         .filter((due): due is SnapshotDue => due !== null && due.dueAt.getTime() <= asOf.getTime())

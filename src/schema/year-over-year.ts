@@ -1,5 +1,6 @@
+import { bucketSelection } from '../metrics/bucket-selection.js';
 import { statValue } from '../metrics/bucket-stats.js';
-import { type Metric, metricDefinition, type Stat } from '../metrics/catalog.js';
+import type { Metric, Stat } from '../metrics/catalog.js';
 import {
   alignYearOverYear,
   YEAR_OVER_YEAR_GRANULARITIES,
@@ -82,7 +83,7 @@ builder.drizzleObjectField(Campaign, 'yearOverYear', (t) =>
           from,
           to,
           granularity,
-          metrics: [metricDefinition(metric)],
+          selection: bucketSelection([[metric, stat]]),
           descending: false,
           limit,
           withTotalCount: false,

@@ -63,7 +63,8 @@ export async function seedDatabase(
   const generated = generateCampaigns(campaigns, randomSeed, window);
 
   const pool = new WritePool(concurrency);
-  for (const { values } of generated) await pool.run(() => upsertCampaign(db, values));
+  // The operator's seed writes to any tenant.
+  for (const { values } of generated) await pool.run(() => upsertCampaign(db, values, null));
   await pool.drain();
   let written = 0;
   onProgress?.({ campaigns: generated.length, snapshots: written });
@@ -73,7 +74,7 @@ export async function seedDatabase(
     const snapshots = batch;
     batch = [];
     await pool.run(async () => {
-      await recordSnapshots(db, snapshots);
+      await recordSnapshots(db, snapshots, null);
       written += snapshots.length;
       onProgress?.({ campaigns: generated.length, snapshots: written });
     });

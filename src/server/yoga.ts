@@ -2,12 +2,21 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
-import { OPEN_MODE_VIEWER } from '../auth/viewer.js';
+import { createAuthenticator } from '../auth/authenticate.js';
+import { responseCache } from '../cache/response-cache.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
+import { createEventBus, type EventBus } from '../events/event-bus.js';
+import { closeEventsOnDispose } from '../events/gateway-plugin.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
+import type { Logger } from '../observability/logger.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
+import { errorMasking } from './error-masking.js';
+import { YOGA_BUILTIN_HEALTH_ENDPOINT } from './health.js';
+import { gatewayLimits } from './limits/index.js';
+import { gatewayOperations } from './operations.js';
+import type { ServingState } from './shutdown.js';
 import { webDashboard } from './web-dashboard.js';
 
 export const EXAMPLE_QUERY = `# A campaign's latest numbers and its last week in daily buckets.
@@ -84,19 +93,59 @@ export interface GatewayOptions {
   settings?: Partial<GatewaySettings>;
   /** Shared Redis (connectRedis) for the response cache, rate limits and events; absent = in process. */
   redis?: Redis;
+  /** Structured logs (default: a logger at settings.logLevel). */
+  logger?: Logger;
+  /** Readiness and request draining shared with main.ts's shutdown (default: the gateway's own). */
+  serving?: ServingState;
+  /** Live-update events (default: createEventBus over `redis`); the gateway closes them on dispose(). */
+  events?: EventBus;
 }
 
 /** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
-export function createGateway({ db, webRoot, settings: overrides, redis }: GatewayOptions) {
+export function createGateway({
+  db,
+  webRoot,
+  settings: overrides,
+  redis,
+  events,
+  logger,
+  serving,
+}: GatewayOptions) {
   const settings: GatewaySettings = { ...loadConfig({}), ...overrides };
+  const operations = gatewayOperations({ db, redis, settings, logger, serving });
+  const eventBus =
+    events ??
+    createEventBus({
+      redis,
+      onError: logger && ((err) => logger.warn({ err }, 'live updates: event lost, Redis failed')),
+    });
+  const authenticate = createAuthenticator(settings.auth, { production: settings.production });
   return createYoga<Record<string, unknown>, Context>({
     schema,
-    context: () => ({ db, loaders: createRequestLoaders(db), viewer: OPEN_MODE_VIEWER }),
+    context: async ({ request }) => ({
+      db,
+      loaders: createRequestLoaders(db),
+      viewer: await authenticate(request),
+      events: eventBus,
+    }),
     graphiql: { defaultQuery: EXAMPLE_QUERY, title: 'Campaign metrics gateway' },
     // GraphiQL bundled in the package, not fetched from a CDN: works on offline machines.
     renderGraphiQL,
     landingPage: false,
-    plugins: [stableErrorCodes, ...(webRoot === false ? [] : [webDashboard({ root: webRoot })])],
+    logging: operations.logging,
+    // `/health` is ours (JSON, server/health.ts): yoga's empty built-in moves out of the way.
+    healthCheckEndpoint: YOGA_BUILTIN_HEALTH_ENDPOINT,
+    maskedErrors: errorMasking,
+    // limits/body-size.ts enforces MAX_BODY_BYTES (with its own code); Yoga's fixed 25 MB cap would pre-empt it.
+    maxRequestBodySize: false,
+    plugins: [
+      ...operations.plugins,
+      stableErrorCodes,
+      ...(webRoot === false ? [] : [webDashboard({ root: webRoot })]),
+      ...gatewayLimits(settings.limits, redis),
+      responseCache({ db, enabled: settings.cacheEnabled, redis }),
+      closeEventsOnDispose(eventBus),
+    ],
   });
 }
 

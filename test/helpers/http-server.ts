@@ -22,3 +22,12 @@ export async function serveOverHttp(gateway: Gateway): Promise<ServedGateway> {
       }),
   };
 }
+
+/** A localhost port nobody listens on right now: bound once, then released. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

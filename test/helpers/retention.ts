@@ -32,6 +32,8 @@ export interface TestSnapshot {
   spent: number;
   volunteers: number;
   sroi: number | null;
+  /** SnapshotInput.details (full_snapshot), when the test reads it back */
+  details?: Record<string, unknown>;
 }
 
 export const TEST_METRICS = {
@@ -66,6 +68,7 @@ export async function createCampaignWith(
           allocated: '1000000.00',
           volunteers: [s.volunteers, 50],
           sroi: s.sroi,
+          details: s.details,
         }),
       ),
     });

@@ -3,6 +3,14 @@ import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
 import { createGateway, type Gateway } from '../../src/server/yoga.js';
 
+/**
+ * Tests write the database directly (SQL, runRetention) and read it again with the same
+ * documents, so their gateway caches nothing; test/response-cache.test.ts builds cached ones.
+ * Logs: warnings and errors only (a line per request would bury the test output);
+ * test/observability.test.ts checks the request lines.
+ */
+const TEST_GATEWAY_SETTINGS = { cacheEnabled: false, logLevel: 'warn' } as const;
+
 export interface TestDatabase {
   handle: DatabaseHandle;
   gateway: Gateway;
@@ -26,7 +34,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     statements.length = 0;
     return {
       handle,
-      gateway: createGateway({ db: handle.db }),
+      gateway: createGateway({ db: handle.db, settings: TEST_GATEWAY_SETTINGS }),
       driver: 'pglite',
       statements,
       close: handle.close,
@@ -42,7 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   statements.length = 0;
   return {
     handle,
-    gateway: createGateway({ db: handle.db }),
+    gateway: createGateway({ db: handle.db, settings: TEST_GATEWAY_SETTINGS }),
     driver: 'postgres',
     statements,
     close: async () => {

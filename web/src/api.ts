@@ -1,6 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /** The gateway's endpoint: the dashboard is served by the gateway itself. */
 export const ENDPOINT = '/graphql';
@@ -23,17 +23,22 @@ export class RequestError extends Error {
 
 const printed = new WeakMap<object, string>();
 
+function queryText(document: TypedDocumentNode<unknown, never>): string {
+  let query = printed.get(document);
+  if (query === undefined) {
+    query = print(document);
+    printed.set(document, query);
+  }
+  return query;
+}
+
 /** POSTs one typed document; resolves with its typed data or rejects with a RequestError. */
 export async function request<Result, Variables>(
   document: TypedDocumentNode<Result, Variables>,
   variables: Variables,
   signal?: AbortSignal,
 ): Promise<Result> {
-  let query = printed.get(document);
-  if (query === undefined) {
-    query = print(document);
-    printed.set(document, query);
-  }
+  const query = queryText(document);
   const response = await fetch(ENDPOINT, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -105,4 +110,117 @@ export function useQuery<Result, Variables>(
     error: current ? answer.error : undefined,
     loading: key === null || !current,
   };
+}
+
+/** State of a live subscription: `data-state` of the live indicator. */
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'failed';
+
+interface LiveHandlers<Result> {
+  next: (data: Result) => void;
+  state: (state: LiveState, error?: RequestError) => void;
+}
+
+const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+
+/** The `data:` payloads of the `event: next` frames in a chunk of an event stream. */
+function* nextEvents(frames: string[]): Generator<string> {
+  for (const frame of frames) {
+    const lines = frame.split('\n');
+    if (!lines.includes('event: next')) continue;
+    const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart());
+    if (data.length) yield data.join('\n');
+  }
+}
+
+/**
+ * Runs a typed subscription over Server-Sent Events (POST, `Accept: text/event-stream`, read
+ * with fetch so that headers such as Authorization can travel, which EventSource cannot send).
+ * Reconnects with backoff when the stream drops; a GraphQL error (bad arguments) is final.
+ * Returns the function that closes it.
+ */
+export function subscribe<Result, Variables>(
+  document: TypedDocumentNode<Result, Variables>,
+  variables: Variables,
+  handlers: LiveHandlers<Result>,
+): () => void {
+  const controller = new AbortController();
+  const body = JSON.stringify({ query: queryText(document), variables });
+  let attempt = 0;
+
+  async function connect(): Promise<'retry' | 'stop'> {
+    const response = await fetch(ENDPOINT, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body,
+      signal: controller.signal,
+    });
+    if (!response.ok || !response.body) return 'retry';
+    attempt = 0;
+    handlers.state('live');
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return 'retry';
+      const frames = (buffer + value.replace(/\r\n/g, '\n')).split('\n\n');
+      buffer = frames.pop() ?? '';
+      for (const data of nextEvents(frames)) {
+        const result = JSON.parse(data) as { data?: Result | null; errors?: GraphQLErrorBody[] };
+        if (result.errors?.length) {
+          const [first] = result.errors;
+          handlers.state(
+            'failed',
+            new RequestError(first?.message ?? 'subscription failed', first?.extensions?.code),
+          );
+          return 'stop';
+        }
+        if (result.data) handlers.next(result.data);
+      }
+    }
+  }
+
+  void (async () => {
+    handlers.state('connecting');
+    while (!controller.signal.aborted) {
+      const outcome = await connect().catch(() => 'retry' as const);
+      if (outcome === 'stop' || controller.signal.aborted) return;
+      handlers.state('reconnecting');
+      const delay = RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)];
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  })();
+  return () => controller.abort();
+}
+
+export interface LiveStatus {
+  state: LiveState;
+  error?: RequestError;
+  /** Connections made so far: more than one means events may have been missed in between. */
+  connections: number;
+}
+
+/** Keeps a subscription open while mounted (and its variables stay the same); `onData` gets each event. */
+export function useSubscription<Result, Variables>(
+  document: TypedDocumentNode<Result, Variables>,
+  variables: Variables,
+  onData: (data: Result) => void,
+): LiveStatus {
+  const key = JSON.stringify(variables);
+  const [status, setStatus] = useState<LiveStatus>({ state: 'connecting', connections: 0 });
+  const handler = useRef(onData);
+  handler.current = onData;
+  useEffect(
+    () =>
+      subscribe(document, JSON.parse(key) as Variables, {
+        next: (data) => handler.current(data),
+        state: (state, error) =>
+          setStatus((current) => ({
+            state,
+            error,
+            connections: current.connections + (state === 'live' ? 1 : 0),
+          })),
+      }),
+    [document, key],
+  );
+  return status;
 }

@@ -240,6 +240,7 @@ export function App() {
             from={range.from}
             to={range.to}
             timeZone={controls.timeZone || null}
+            granularity={controls.granularity}
           />
           <CapacityTrendPanel
             id={selected.id}
@@ -247,7 +248,12 @@ export function App() {
             to={range.to}
             granularity={controls.granularity}
           />
-          <BudgetBurnPanel id={selected.id} from={range.from} to={range.to} />
+          <BudgetBurnPanel
+            id={selected.id}
+            from={range.from}
+            to={range.to}
+            granularity={controls.granularity}
+          />
           <HeatmapPanel
             id={selected.id}
             from={range.from}
@@ -257,7 +263,7 @@ export function App() {
           <OutcomeRadarPanel id={selected.id} cohort={cohort} />
           <ForecastPanel id={selected.id} target={selected.latestSnapshot?.volunteers.target ?? 0} />
           <ComparisonPanel ids={cohort} from={range.from} to={range.to} selectedId={selected.id} />
-          <EngagementPanel selectedId={selected.id} onSelect={select} />
+          <EngagementPanel selectedId={selected.id} onSelect={select} granularity={controls.granularity} />
         </main>
       ) : null}
     </div>

@@ -8,6 +8,8 @@ interface PanelProps<Result> {
   subtitle?: string;
   query: Pick<QueryState<Result>, 'data' | 'error' | 'loading'>;
   wide?: boolean;
+  /** Shown in the header beside the title (e.g. a live indicator). */
+  status?: ReactNode;
   children: (data: Result) => ReactNode;
 }
 
@@ -16,7 +18,7 @@ interface PanelProps<Result> {
  * answer for the current controls arrives, `error` when it failed, `ready` otherwise. While
  * new variables load, the previous answer stays visible, dimmed.
  */
-export function Panel<Result>({ id, title, subtitle, query, wide, children }: PanelProps<Result>) {
+export function Panel<Result>({ id, title, subtitle, query, wide, status, children }: PanelProps<Result>) {
   const state = query.error ? 'error' : query.loading ? 'loading' : 'ready';
   return (
     <section
@@ -29,6 +31,7 @@ export function Panel<Result>({ id, title, subtitle, query, wide, children }: Pa
       <header className="panel-header">
         <h2 id={`${id}-title`}>{title}</h2>
         {subtitle ? <span className="panel-subtitle">{subtitle}</span> : null}
+        {status}
         {query.loading && !query.error ? (
           <span className="spinner" role="status">
             Loading…

@@ -1,10 +1,12 @@
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   ActivityHeatmapDocument,
   type ActivityHeatmapQuery,
   BudgetBurnDocument,
   type BudgetBurnQuery,
+  CapacityAlertsLiveDocument,
   CapacityAlertsWidgetDocument,
+  type CapacityAlertsWidgetQuery,
   CapacityGaugeDocument,
   type CapacityGaugeQuery,
   CapacityTrendDocument,
@@ -21,7 +23,9 @@ import {
   type OutcomeRadarQuery,
   type OverviewKpisQuery,
 } from '../../client/generated/graphql.js';
-import { useQuery } from './api.js';
+// The server's resource order (pure data, no I/O): ties in the alert order follow it.
+import { CAPACITY_RESOURCES } from '../../src/metrics/capacity-alerts.js';
+import { type LiveState, request, useQuery, useSubscription } from './api.js';
 import { Chart, type ChartOption } from './chart.js';
 import {
   formatDecimal,
@@ -193,10 +197,26 @@ interface RangeProps {
   timeZone: string | null;
 }
 
-export function ImpactPanel({ id, from, to, timeZone }: RangeProps) {
-  const query = useQuery(ImpactTimeSeriesDocument, { id, from, to, timeZone });
+/** "day", "week", ... for labels. */
+const unitOf = (granularity: Granularity) => granularity.toLowerCase();
+
+export function ImpactPanel({
+  id,
+  from,
+  to,
+  timeZone,
+  granularity,
+}: RangeProps & { granularity: Granularity }) {
+  const query = useQuery(ImpactTimeSeriesDocument, { id, from, to, timeZone, granularity });
+  const unit = unitOf(granularity);
   return (
-    <Panel id="impact" title="Impact" subtitle="daily mean SROI and VIS, sessions per day" query={query} wide>
+    <Panel
+      id="impact"
+      title="Impact"
+      subtitle={`mean SROI and VIS per ${unit}, sessions per ${unit}`}
+      query={query}
+      wide
+    >
       {(data) => <ImpactBody campaign={data.campaign} />}
     </Panel>
   );
@@ -247,7 +267,11 @@ function ImpactBody({ campaign }: { campaign: ImpactTimeSeriesQuery['campaign'] 
   return (
     <>
       <div className="stat-row">
-        <Stat label="Days" value={formatInteger(scores.timestamps.length)} testId="impact-days" />
+        <Stat
+          label={`${unitOf(scores.granularity).replace(/^./, (first) => first.toUpperCase())}s`}
+          value={formatInteger(scores.timestamps.length)}
+          testId="impact-buckets"
+        />
         <Stat
           label="Mean SROI"
           value={formatDecimal(mean(column(scores, 'SROI_SCORE')))}
@@ -270,7 +294,7 @@ function ImpactBody({ campaign }: { campaign: ImpactTimeSeriesQuery['campaign'] 
         />
       </div>
       <p className="note">
-        Days in <span data-testid="impact-zone">{scores.timeZone}</span>
+        Buckets in <span data-testid="impact-zone">{scores.timeZone}</span>
         {first ? `, from ${localDate(first, scores.timeZone)}` : ''}
       </p>
       <Chart option={option} label="Impact time series" testId="impact-chart" />
@@ -292,7 +316,7 @@ export function CapacityTrendPanel({
     <Panel
       id="trend"
       title="Capacity trend"
-      subtitle={`volunteers and beneficiaries per ${granularity.toLowerCase()}`}
+      subtitle={`volunteers and beneficiaries per ${unitOf(granularity)}`}
       query={query}
     >
       {(data) => <TrendBody campaign={data.campaign} />}
@@ -355,10 +379,20 @@ function TrendBody({ campaign }: { campaign: CapacityTrendQuery['campaign'] }) {
 // ---------------------------------------------------------------------------------------
 // Budget burn
 
-export function BudgetBurnPanel({ id, from, to }: Omit<RangeProps, 'timeZone'>) {
-  const query = useQuery(BudgetBurnDocument, { id, from, to });
+export function BudgetBurnPanel({
+  id,
+  from,
+  to,
+  granularity,
+}: Omit<RangeProps, 'timeZone'> & { granularity: Granularity }) {
+  const query = useQuery(BudgetBurnDocument, { id, from, to, granularity });
   return (
-    <Panel id="burn" title="Budget burn" subtitle="actual spend and projection" query={query}>
+    <Panel
+      id="burn"
+      title="Budget burn"
+      subtitle={`actual spend per ${unitOf(granularity)} and projection`}
+      query={query}
+    >
       {(data) => <BurnBody campaign={data.campaign} />}
     </Panel>
   );
@@ -569,6 +603,61 @@ function RadarBody({ data, id }: { data: OutcomeRadarQuery; id: string }) {
 // ---------------------------------------------------------------------------------------
 // Capacity alerts widget
 
+const ALERTS_VARIABLES = { threshold: 0.8, first: 20 };
+/** Received live alerts kept for merging and highlighting; older ones are in the re-read list. */
+const LIVE_KEPT = 100;
+
+type AlertsData = CapacityAlertsWidgetQuery['capacityAlerts'];
+type AlertNode = AlertsData['edges'][number]['node'];
+
+/** The order of Query.capacityAlerts: most severe, highest utilization, campaign id, resource. */
+function alertOrder(a: AlertNode, b: AlertNode): number {
+  if (a.severity !== b.severity) return a.severity === 'CRITICAL' ? -1 : 1;
+  if (a.utilization !== b.utilization) return b.utilization - a.utilization;
+  if (a.campaign.id !== b.campaign.id) return a.campaign.id < b.campaign.id ? -1 : 1;
+  return CAPACITY_RESOURCES.indexOf(a.resource) - CAPACITY_RESOURCES.indexOf(b.resource);
+}
+
+const alertKey = (alert: AlertNode) => `${alert.campaign.id}/${alert.resource}`;
+const liveKey = (alert: AlertNode) => `${alertKey(alert)}@${alert.snapshotDate}`;
+
+/**
+ * The list with the alerts received live: an alert of a newer snapshot replaces the alerts of
+ * that campaign's older one (they were the alerts of its previous latest snapshot), one of an
+ * older snapshot than the list shows is ignored. Rows the server's next page would hold stay
+ * out, so the order is the server's.
+ */
+function withLiveAlerts(base: AlertsData, received: readonly AlertNode[]) {
+  const rows = new Map(base.edges.map(({ node }) => [alertKey(node), node]));
+  let total = base.totalCount;
+  for (const alert of received) {
+    const at = Date.parse(alert.snapshotDate);
+    const ofCampaign = [...rows].filter(([, row]) => row.campaign.id === alert.campaign.id);
+    if (ofCampaign.some(([, row]) => Date.parse(row.snapshotDate) > at)) continue;
+    for (const [key, row] of ofCampaign) {
+      if (Date.parse(row.snapshotDate) < at) {
+        rows.delete(key);
+        total--;
+      }
+    }
+    if (!rows.has(alertKey(alert))) total++;
+    rows.set(alertKey(alert), alert);
+  }
+  const last = base.edges.at(-1)?.node;
+  const shown = [...rows.values()]
+    .filter((row) => !base.pageInfo.hasNextPage || !last || alertOrder(row, last) <= 0)
+    .sort(alertOrder)
+    .slice(0, ALERTS_VARIABLES.first);
+  return { total, rows: shown, more: base.pageInfo.hasNextPage || rows.size > shown.length };
+}
+
+const LIVE_LABELS: Record<LiveState, string> = {
+  connecting: 'connecting…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  failed: 'live updates off',
+};
+
 export function AlertsWidget({
   selectedId,
   onSelect,
@@ -576,33 +665,82 @@ export function AlertsWidget({
   selectedId: string;
   onSelect: (id: string) => void;
 }) {
-  const query = useQuery(CapacityAlertsWidgetDocument, { threshold: 0.8, first: 20 });
+  const query = useQuery(CapacityAlertsWidgetDocument, ALERTS_VARIABLES);
+  const [received, setReceived] = useState<AlertNode[]>([]);
+  const [reread, setReread] = useState<AlertsData>();
+  const live = useSubscription(
+    CapacityAlertsLiveDocument,
+    { threshold: ALERTS_VARIABLES.threshold },
+    useCallback((data) => setReceived((list) => [...list, data.capacityAlertRaised].slice(-LIVE_KEPT)), []),
+  );
+  // After live alerts, or a reconnect that may have missed some, the list is read again
+  // quietly: alerts that cleared and the exact total come with it.
+  useEffect(() => {
+    if (received.length === 0 && live.connections <= 1) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      request(CapacityAlertsWidgetDocument, ALERTS_VARIABLES, controller.signal).then(
+        (data) => setReread(data.capacityAlerts),
+        () => {},
+      );
+    }, 500);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [received, live.connections]);
+  const liveKeys = useMemo(() => new Set(received.map(liveKey)), [received]);
+  const indicator = (
+    <span
+      className={`live-indicator ${live.state}`}
+      data-testid="alerts-live"
+      data-state={live.state}
+      title={live.error?.message ?? 'capacityAlertRaised over Server-Sent Events'}
+    >
+      {LIVE_LABELS[live.state]}
+    </span>
+  );
   return (
-    <Panel id="alerts" title="Capacity alerts" subtitle="all campaigns, 80 % and above" query={query}>
-      {(data) => (
-        <>
-          <p className="note">
-            <span data-testid="alerts-total">{formatInteger(data.capacityAlerts.totalCount)}</span> alerts
-            {data.capacityAlerts.pageInfo.hasNextPage ? ` (first ${data.capacityAlerts.edges.length})` : ''}
-          </p>
-          <ul className="alerts">
-            {data.capacityAlerts.edges.map(({ node }) => (
-              <li
-                key={`${node.campaign.id}-${node.resource}`}
-                className={`alert ${node.severity.toLowerCase()}${node.campaign.id === selectedId ? ' selected' : ''}`}
-                data-testid="alert-row"
-              >
-                <button type="button" onClick={() => onSelect(node.campaign.id)}>
-                  <span className="badge">{node.severity}</span>
-                  <span className="alert-campaign">{node.campaign.name}</span>
-                  <span className="alert-resource">{node.resource.toLowerCase()}</span>
-                  <span className="alert-value">{formatPercent(node.utilization)}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+    <Panel
+      id="alerts"
+      title="Capacity alerts"
+      subtitle="all campaigns, 80 % and above"
+      query={query}
+      status={indicator}
+    >
+      {(data) => {
+        const view = withLiveAlerts(reread ?? data.capacityAlerts, received);
+        return (
+          <>
+            <p className="note">
+              <span data-testid="alerts-total">{formatInteger(view.total)}</span> alerts
+              {view.more ? ` (first ${view.rows.length})` : ''}
+            </p>
+            <ul className="alerts">
+              {view.rows.map((node) => {
+                const isLive = liveKeys.has(liveKey(node));
+                return (
+                  <li
+                    key={alertKey(node)}
+                    className={`alert ${node.severity.toLowerCase()}${node.campaign.id === selectedId ? ' selected' : ''}${isLive ? ' live' : ''}`}
+                    data-testid="alert-row"
+                    data-campaign={node.campaign.id}
+                    data-resource={node.resource}
+                    data-live={isLive ? 'true' : undefined}
+                  >
+                    <button type="button" title={node.message} onClick={() => onSelect(node.campaign.id)}>
+                      <span className="badge">{node.severity}</span>
+                      <span className="alert-campaign">{node.campaign.name}</span>
+                      <span className="alert-resource">{node.resource.toLowerCase()}</span>
+                      <span className="alert-value">{formatPercent(node.utilization)}</span>
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          </>
+        );
+      }}
     </Panel>
   );
 }
@@ -766,11 +904,13 @@ function ForecastBody({ forecast, target }: { forecast: Forecast | null; target:
 export function EngagementPanel({
   selectedId,
   onSelect,
+  granularity,
 }: {
   selectedId: string;
   onSelect: (id: string) => void;
+  granularity: Granularity;
 }) {
-  const query = useQuery(EngagementTableDocument, { first: 50 });
+  const query = useQuery(EngagementTableDocument, { first: 50, granularity });
   return (
     <Panel id="engagement" title="Engagement" subtitle="active and paused campaigns" query={query} wide>
       {(data) => (
@@ -790,6 +930,9 @@ export function EngagementPanel({
                 </th>
                 <th scope="col" className="number">
                   Sessions / volunteer
+                </th>
+                <th scope="col" className="number">
+                  Sessions, latest {unitOf(granularity)}
                 </th>
               </tr>
             </thead>
@@ -815,6 +958,9 @@ export function EngagementPanel({
                     </td>
                     <td className="number" data-testid={`engagement-${node.id}-sessions`}>
                       {formatDecimal(engagement?.averageSessionsPerVolunteer)}
+                    </td>
+                    <td className="number" data-testid={`engagement-${node.id}-period-sessions`}>
+                      {formatInteger(node.latestPeriod.edges[0]?.node.sessions)}
                     </td>
                   </tr>
                 );

@@ -1,0 +1,155 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type BucketSelection, bucketValues, needsPrevious } from '../metrics/bucket-selection.js';
+import {
+  allOf,
+  type BucketTarget,
+  notOwn,
+  perTarget,
+  previousJoin,
+  previousRawSnapshot,
+  raw,
+  type SnapshotBucketsQuery,
+  singleValues,
+  storedOverlap,
+} from './bucket-query.js';
+import { at, granularityRank, nextLabelAtRank, truncAtRank } from './rollup-parts.js';
+
+/**
+ * Buckets of campaigns whose answer no stored part (rollup row, archived quarter) can
+ * change: the common case, a range newer than anything retention rolled up. Raw snapshots
+ * only, grouped in one pass at the asked granularity and zone.
+ *
+ * Each campaign first probes the rollup and archive indexes for a part overlapping the
+ * range; with one, its raw rows are not read at all (a one-time filter) and `stored_parts`
+ * is true: the caller answers it with the merging statement instead. With DELTA the same
+ * holds for a stored part later than the raw sample before the first bucket.
+ */
+export function rawBucketStatement(targets: readonly BucketTarget[], query: SnapshotBucketsQuery): SQL {
+  const { from, to, after, before, descending, limit, selection, granularity } = query;
+  const rank = granularityRank(granularity);
+  const order = raw(descending ? 'DESC' : 'ASC');
+  const label = truncAtRank(raw(String(rank)), raw('s.snapshot_date'), raw('k.time_zone'));
+  const previous = needsPrevious(selection);
+
+  const inRange: SQL[] = [sql`s.campaign_id = k.campaign_id`, sql`NOT (SELECT stored FROM probe)`];
+  if (from) inRange.push(sql`s.snapshot_date >= ${at(from)}`);
+  if (to) inRange.push(sql`s.snapshot_date < ${at(to)}`);
+  // Keyset: a bucket starting after `after` holds only later rows; one starting before
+  // `before` ends by the end of the bucket holding `before`.
+  const keysetRows: SQL[] = [];
+  const keysetLabels: SQL[] = [];
+  if (after) {
+    keysetRows.push(sql`s.snapshot_date > ${at(after)}`);
+    keysetLabels.push(sql`label > ${at(after)}`);
+  }
+  if (before) {
+    const bucketOfBefore = truncAtRank(raw(String(rank)), at(before), raw('k.time_zone'));
+    keysetRows.push(
+      rank === 0
+        ? sql`s.snapshot_date < ${at(before)}`
+        : sql`s.snapshot_date < ${nextLabelAtRank(raw(String(rank)), bucketOfBefore, raw('k.time_zone'))}`,
+    );
+    keysetLabels.push(sql`label < ${at(before)}`);
+  }
+  const rows = allOf([...inRange, ...keysetRows]);
+
+  const page =
+    rank === 0
+      ? sql`
+        SELECT s.snapshot_date AS bucket_start, 1 AS sample_count,
+               s.snapshot_date AS first_at, s.snapshot_date AS last_at ${singleValues(selection, 's')}
+        FROM campaign_metrics_snapshots s
+        WHERE ${rows}
+        ORDER BY s.snapshot_date ${order} LIMIT ${limit}`
+      : groupedPage(selection, label, rows, allOf(keysetLabels), sql`ORDER BY label ${order} LIMIT ${limit}`);
+
+  const totalCount = query.withTotalCount
+    ? sql`(SELECT count(*)::int FROM (
+          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(inRange)}) bucket)`
+    : sql`NULL::int`;
+
+  const storedBefore = (table: string) => sql`EXISTS (
+          SELECT 1 FROM ${raw(table)} x, bound b
+          WHERE x.campaign_id = k.campaign_id AND x.bucket_start < b.first_at AND x.last_at < b.first_at
+            AND ${notOwn(query, 'x.last_at')}
+            AND x.last_at >= coalesce((SELECT previous_at FROM earlier), '-infinity')
+            AND x.bucket_start > coalesce((SELECT previous_at FROM earlier) - interval '367 days', '-infinity'))`;
+  const previousParts = previous
+    ? sql`,
+      bound AS (SELECT bucket_start AS label, first_at FROM page ORDER BY bucket_start ASC LIMIT 1),
+      earlier AS (${previousRawSnapshot(query)})`
+    : sql``;
+
+  return perTarget(
+    targets,
+    sql`
+      WITH probe AS MATERIALIZED (
+        SELECT EXISTS (SELECT 1 FROM campaign_metrics_rollups x WHERE ${storedOverlap(query)})
+            OR EXISTS (SELECT 1 FROM campaign_metrics_archives x WHERE ${storedOverlap(query)}) AS stored
+      ),
+      page AS (${page})
+      ${previousParts}
+      SELECT probe.stored
+             ${previous ? sql`OR ${storedBefore('campaign_metrics_rollups')} OR ${storedBefore('campaign_metrics_archives')}` : sql``}
+             AS stored_parts,
+             ${totalCount} AS total_count, page.*
+             ${previous ? sql`, previous.*` : sql``}
+      FROM probe
+      LEFT JOIN page ON true
+      ${previous ? previousJoin : sql``}`,
+    sql`r.bucket_start ASC`,
+  );
+}
+
+/**
+ * Buckets of the raw snapshots `s` matching `rows`, keyed by `label`: one grouping pass computes the
+ * sample count, the first and last instants and MIN/MAX/AVG; FIRST, LAST and details are
+ * the columns of the bucket's first or last snapshot, one unique-index probe per bucket of
+ * the page. (An ordered aggregate, array_agg(... ORDER BY), costs a sort per group and
+ * statistic: several times the whole grouping on a year of hourly rows.)
+ */
+function groupedPage(
+  selection: BucketSelection,
+  label: SQL,
+  rows: SQL,
+  labelFilter: SQL,
+  orderAndLimit: SQL,
+): SQL {
+  const columns = new Set(['s.snapshot_date']);
+  const aggregates: string[] = [];
+  const endpoints: string[] = [];
+  for (const { definition, stats } of selection.metrics) {
+    const c = definition.column;
+    for (const value of bucketValues(stats)) {
+      if (value === 'first') endpoints.push(`f.${c} AS ${c}_first`);
+      else if (value === 'last') endpoints.push(`l.${c} AS ${c}_last`);
+      else {
+        columns.add(`s.${c}`);
+        aggregates.push(
+          value === 'avg'
+            ? `(sum(${c}::numeric) / nullif(count(${c}), 0))::float8 AS ${c}_avg`
+            : `${value}(${c}) AS ${c}_${value}`,
+        );
+      }
+    }
+  }
+  if (selection.details) endpoints.push('l.full_snapshot AS details');
+  const probe = (alias: 'f' | 'l', instant: 'first_at' | 'last_at') =>
+    endpoints.some((column) => column.startsWith(`${alias}.`))
+      ? sql`LEFT JOIN campaign_metrics_snapshots ${raw(alias)}
+              ON ${raw(alias)}.campaign_id = k.campaign_id AND ${raw(alias)}.snapshot_date = g.${raw(instant)}`
+      : sql``;
+  return sql`
+    SELECT g.* ${raw(endpoints.map((column) => `, ${column}`).join(''))}
+    FROM (
+      SELECT label AS bucket_start, count(*)::int AS sample_count,
+             min(snapshot_date) AS first_at, max(snapshot_date) AS last_at
+             ${raw(aggregates.map((column) => `, ${column}`).join(''))}
+      FROM (SELECT ${label} AS label, ${raw([...columns].join(', '))} FROM campaign_metrics_snapshots s WHERE ${rows}) s
+      WHERE ${labelFilter}
+      GROUP BY label
+      ${orderAndLimit}
+    ) g
+    ${probe('f', 'first_at')}
+    ${probe('l', 'last_at')}`;
+}

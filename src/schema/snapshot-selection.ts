@@ -1,0 +1,80 @@
+import {
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLResolveInfo,
+  getArgumentValues,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
+import type { LatestSnapshotRequest } from '../loaders/campaign-loaders.js';
+import {
+  type BucketSelection,
+  bucketSelection,
+  FULL_SELECTION,
+  needsPrevious,
+} from '../metrics/bucket-selection.js';
+import type { Metric, Stat } from '../metrics/catalog.js';
+import { DETAIL_FIELDS, GROUPED_FIELDS } from './snapshot.js';
+
+/** MetricsSnapshot fields that need no computed value. */
+const PLAIN_FIELDS = new Set(['__typename', 'snapshotDate', 'granularity', 'timeZone', 'sampleCount']);
+const DETAILS = new Set<string>(DETAIL_FIELDS);
+
+/** The fields selected under `nodes`, through fragments and inline fragments. */
+function subfields(info: GraphQLResolveInfo, nodes: readonly FieldNode[]): FieldNode[] {
+  const visit = (selectionSet: SelectionSetNode | undefined): FieldNode[] =>
+    (selectionSet?.selections ?? []).flatMap((selection) => {
+      if (selection.kind === Kind.FIELD) return [selection];
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet);
+      return visit(info.fragments[selection.name.value]?.selectionSet);
+    });
+  return nodes.flatMap((node) => visit(node.selectionSet));
+}
+
+function valueField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> {
+  const type = info.schema.getType('MetricsSnapshot');
+  const field = isObjectType(type) ? type.getFields().value : undefined;
+  if (!field) throw new Error('MetricsSnapshot.value is missing from the schema');
+  return field;
+}
+
+/**
+ * What the MetricsSnapshot objects under the current field (at `path`, e.g. edges.node)
+ * read: per metric the statistics of value(metric, stat) (arguments and variables as
+ * GraphQL coerces them) and the LAST values of the grouped fields, and whether a field
+ * reads full_snapshot. @skip/@include are not evaluated: a skipped field only widens the
+ * selection. A field this walk does not know reads everything.
+ */
+export function snapshotSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BucketSelection {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) nodes = subfields(info, nodes).filter((field) => field.name.value === name);
+  const asked: [Metric, Stat][] = [];
+  let details = false;
+  for (const field of subfields(info, nodes)) {
+    const name = field.name.value;
+    if (PLAIN_FIELDS.has(name)) continue;
+    if (DETAILS.has(name)) {
+      details = true;
+    } else if (name === 'value') {
+      const args = getArgumentValues(valueField(info), field, info.variableValues);
+      asked.push([args.metric as Metric, (args.stat ?? 'LAST') as Stat]);
+    } else if (Object.hasOwn(GROUPED_FIELDS, name)) {
+      const group: Record<string, Metric> = GROUPED_FIELDS[name as keyof typeof GROUPED_FIELDS];
+      for (const sub of subfields(info, [field])) {
+        const metric = Object.hasOwn(group, sub.name.value) ? group[sub.name.value] : undefined;
+        if (metric) asked.push([metric, 'LAST']);
+        else if (sub.name.value !== '__typename') return FULL_SELECTION;
+      }
+    } else {
+      return FULL_SELECTION;
+    }
+  }
+  return bucketSelection(asked, details);
+}
+
+/** Campaign.latestSnapshot: the snapshot before it only for DELTA, full_snapshot only when read. */
+export function latestSnapshotRequest(campaignId: string, info: GraphQLResolveInfo): LatestSnapshotRequest {
+  const selection = snapshotSelection(info);
+  return { campaignId, previous: needsPrevious(selection), details: selection.details };
+}
