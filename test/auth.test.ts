@@ -7,7 +7,6 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
-import { createGateway } from '../src/server/yoga.js';
 import {
   HS256_AUTH,
   type HttpGateway,
@@ -16,7 +15,7 @@ import {
   TEST_AUDIENCE,
   TEST_ISSUER,
 } from './helpers/auth-gateway.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * Bearer JWT authentication and roles, over HTTP against a listening gateway: every bad
@@ -312,10 +311,10 @@ describe('open mode', () => {
   it('production without auth refuses to build a gateway unless AUTH_OPEN_MODE says so', () => {
     const auth = { ...HS256_AUTH, jwtSecret: undefined };
     expect(() =>
-      createGateway({ db: db.handle.db, webRoot: false, settings: { production: true, auth } }),
+      createQuietGateway({ db: db.handle.db, webRoot: false, settings: { production: true, auth } }),
     ).toThrow(ConfigError);
     expect(() =>
-      createGateway({
+      createQuietGateway({
         db: db.handle.db,
         webRoot: false,
         settings: { production: true, auth: { ...auth, openMode: true } },

@@ -69,10 +69,13 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 const COMPARE = /* GraphQL */ `
-  query Compare($ids: [ID!]!, $metrics: [Metric!]!, $from: DateTime, $to: DateTime, $dimensions: [String!]) {
-    compareCampaigns(ids: $ids, metrics: $metrics, from: $from, to: $to, outcomeDimensions: $dimensions) {
+  query Compare($ids: [ID!]!, $metrics: [Metric!]!, $from: DateTime, $to: DateTime, $dimensions: [String!]! = ["language"]) {
+    compareCampaigns(ids: $ids, metrics: $metrics, from: $from, to: $to) {
       campaign { id }
       values { metric value rank percentile cohortAverage }
+    }
+    compareOutcomes(ids: $ids, dimensions: $dimensions, from: $from, to: $to) {
+      campaign { id }
       outcomes { dimension value rank percentile cohortAverage }
     }
   }
@@ -90,8 +93,18 @@ interface Row {
   outcomes: (Ranked & { dimension: string })[];
 }
 
+/** compareCampaigns' rows with compareOutcomes' outcomes beside them (both answer per id, in order). */
 async function compare(variables: Record<string, unknown>): Promise<Row[]> {
-  return (await executeOk<{ compareCampaigns: Row[] }>(db.gateway, COMPARE, variables)).compareCampaigns;
+  const data = await executeOk<{ compareCampaigns: Omit<Row, 'outcomes'>[]; compareOutcomes: Row[] }>(
+    db.gateway,
+    COMPARE,
+    variables,
+  );
+  return data.compareCampaigns.map((row, i) => {
+    const outcomes = data.compareOutcomes[i];
+    if (outcomes?.campaign.id !== row.campaign.id) throw new Error(`rows ${i} name different campaigns`);
+    return { ...row, outcomes: outcomes.outcomes };
+  });
 }
 
 /** [value, rank, percentile] of one metric (or dimension) in every row, in row order. */
@@ -306,7 +319,12 @@ describe('compareCampaigns, bad input', () => {
     });
     expect(await errorOf({ ids: [id.A], dimensions: [''] })).toMatchObject({
       code: 'BAD_USER_INPUT',
-      field: 'outcomeDimensions',
+      field: 'dimensions',
+      index: 0,
+    });
+    expect(await errorOf({ ids: [id.A], dimensions: [] })).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'dimensions',
     });
   });
 });
@@ -322,11 +340,9 @@ describe('batching', () => {
   it('compares 3 or 30 campaigns in one statement', async () => {
     const query = /* GraphQL */ `
       query Table($ids: [ID!]!) {
-        compareCampaigns(ids: $ids, metrics: [VOLUNTEERS_CURRENT, SROI_SCORE, BUDGET_SPENT], from: "2024-01-01T00:00:00Z",
-                         outcomeDimensions: ["language"]) {
+        compareCampaigns(ids: $ids, metrics: [VOLUNTEERS_CURRENT, SROI_SCORE, BUDGET_SPENT], from: "2024-01-01T00:00:00Z") {
           campaign { id }
           values { value rank percentile cohortAverage }
-          outcomes { value rank }
         }
       }
     `;
@@ -334,6 +350,20 @@ describe('batching', () => {
     expect(all).toHaveLength(30);
     expect(await statementsFor(query, all.slice(0, 3))).toBe(1);
     expect(await statementsFor(query, all)).toBe(1);
+  });
+
+  it('compares outcome dimensions of 30 campaigns in one statement', async () => {
+    const all = [id.A, id.B, id.C, id.D, ...extraIds];
+    db.statements.length = 0;
+    const data = await executeOk(
+      db.gateway,
+      /* GraphQL */ `query Radar($ids: [ID!]!) {
+        compareOutcomes(ids: $ids, dimensions: ["language", "integration"]) { campaign { id } outcomes { value rank } }
+      }`,
+      { ids: all },
+    );
+    expect(data.compareOutcomes.map((row: { campaign: { id: string } }) => row.campaign.id)).toEqual(all);
+    expect(db.statements).toHaveLength(1);
   });
 
   it("campaigns' columns cost one batched statement more, not one per row", async () => {

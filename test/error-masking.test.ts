@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
 import { seedDatabase } from '../src/seed/seed-database.js';
-import { createGateway } from '../src/server/yoga.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * Failures the caller did not cause reach it as "Unexpected error." (INTERNAL_SERVER_ERROR)
@@ -18,7 +17,7 @@ let served: ServedGateway;
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedDatabase(db.handle.db, { campaigns: 2, days: 3, end: new Date('2026-06-01T00:00:00Z') });
-  served = await serveOverHttp(createGateway({ db: db.handle.db, webRoot: false }));
+  served = await serveOverHttp(createQuietGateway({ db: db.handle.db, webRoot: false }));
 }, 60_000);
 
 afterAll(async () => {
@@ -179,7 +178,7 @@ describe('statement timeout', () => {
       let limitedServer: ServedGateway | undefined;
       try {
         limited = await openDatabase({ databaseUrl: url.toString(), statementTimeoutMs: 300 });
-        limitedServer = await serveOverHttp(createGateway({ db: limited.db, webRoot: false }));
+        limitedServer = await serveOverHttp(createQuietGateway({ db: limited.db, webRoot: false }));
         const endpoint = `${limitedServer.url}/graphql`;
         const started = Date.now();
         const answer = await db.handle.db.transaction(async (tx) => {

@@ -1,8 +1,7 @@
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../src/server/yoga.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * The GraphQL-over-HTTP audit of graphql-http (the spec's reference implementation), one test
@@ -14,7 +13,7 @@ let served: ServedGateway | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  served = await serveOverHttp(createGateway({ db: db.handle.db }));
+  served = await serveOverHttp(createQuietGateway({ db: db.handle.db }));
 });
 
 afterAll(async () => {

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LimitsConfig, loadConfig } from '../src/config.js';
 import { connectRedis } from '../src/redis/connection.js';
 import { seedDatabase } from '../src/seed/seed-database.js';
-import { createGateway } from '../src/server/yoga.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
  * Every request limit over real HTTP: each rejects with its own stable code and HTTP status
@@ -39,7 +38,7 @@ afterAll(async () => {
 
 /** A gateway over HTTP on the test database, with the default limits except `limits`. */
 async function serve(limits: Partial<LimitsConfig>, redis?: Redis): Promise<string> {
-  const gateway = createGateway({
+  const gateway = createQuietGateway({
     db: db.handle.db,
     webRoot: false,
     settings: { limits: { ...DEFAULT_LIMITS, ...limits } },

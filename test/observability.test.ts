@@ -13,7 +13,7 @@ import { ServingState } from '../src/server/shutdown.js';
 import { createGateway, type Gateway } from '../src/server/yoga.js';
 import { UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import { freePort, type ServedGateway, serveOverHttp } from './helpers/http-server.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -108,7 +108,7 @@ describe('/ready', () => {
   it('is 503 naming redis when the configured Redis does not answer', async () => {
     const redis = connectRedis(`redis://127.0.0.1:${await freePort()}`);
     const withDeadRedis = await serveOverHttp(
-      createGateway({ db: database.handle.db, webRoot: false, redis }),
+      createQuietGateway({ db: database.handle.db, webRoot: false, redis }),
     );
     try {
       const response = await fetch(`${withDeadRedis.url}/ready`);
@@ -131,7 +131,9 @@ describe('/ready', () => {
       redis.once('ready', resolve);
       setTimeout(() => reject(new Error(`Redis at ${REDIS_URL} did not answer`)), 5_000);
     });
-    const withRedis = await serveOverHttp(createGateway({ db: database.handle.db, webRoot: false, redis }));
+    const withRedis = await serveOverHttp(
+      createQuietGateway({ db: database.handle.db, webRoot: false, redis }),
+    );
     try {
       const response = await fetch(`${withRedis.url}/ready`);
       expect(response.status).toBe(200);
@@ -181,7 +183,9 @@ describe('/ready', () => {
 
   it('is 503 once shutdown has begun', async () => {
     const serving = new ServingState();
-    const draining = await serveOverHttp(createGateway({ db: database.handle.db, webRoot: false, serving }));
+    const draining = await serveOverHttp(
+      createQuietGateway({ db: database.handle.db, webRoot: false, serving }),
+    );
     try {
       expect((await fetch(`${draining.url}/ready`)).status).toBe(200);
       serving.beginShutdown();

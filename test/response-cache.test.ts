@@ -24,11 +24,11 @@ import { connectRedis } from '../src/redis/connection.js';
 import { runRetention } from '../src/retention/run-retention.js';
 import { configureRetention } from '../src/retention/settings.js';
 import { schema } from '../src/schema/index.js';
-import { createGateway, type GatewaySettings } from '../src/server/yoga.js';
+import type { GatewaySettings } from '../src/server/yoga.js';
 import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
 import { temporaryArchive } from './helpers/retention.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const DAY = 86_400_000;
@@ -162,7 +162,7 @@ interface Setup {
 
 /** A cached gateway (memory, or Redis when given) over HTTP; close() also disposes it. */
 async function serveCached(redis?: Redis, settings: Partial<GatewaySettings> = {}): Promise<ServedGateway> {
-  const gateway = createGateway({
+  const gateway = createQuietGateway({
     db: db.handle.db,
     webRoot: false,
     redis,

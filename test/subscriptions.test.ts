@@ -7,9 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityAlertsLiveDocument } from '../client/generated/graphql.js';
 import { createEventBus, type EventBus } from '../src/events/event-bus.js';
 import { connectRedis } from '../src/redis/connection.js';
-import { createGateway, type Gateway } from '../src/server/yoga.js';
+import type { Gateway } from '../src/server/yoga.js';
 import { HS256_AUTH, hs256Token } from './helpers/auth-gateway.js';
-import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
+import {
+  createQuietGateway,
+  createTestDatabase,
+  executeOk,
+  type TestDatabase,
+} from './helpers/test-database.js';
 
 /**
  * Live updates over Server-Sent Events against running HTTP servers: in process, and through
@@ -193,7 +198,7 @@ describe('live updates in process (no Redis)', () => {
 
   beforeAll(async () => {
     events = createEventBus();
-    gateway = createGateway({ db: db.handle.db, webRoot: false, events });
+    gateway = createQuietGateway({ db: db.handle.db, webRoot: false, events });
     ({ server, url } = await listen(gateway));
   });
   afterAll(async () => {
@@ -356,7 +361,7 @@ describe('live updates in process (no Redis)', () => {
 
   it('dispose() (shutdown) completes open streams', async () => {
     const own = createEventBus();
-    const other = createGateway({ db: db.handle.db, webRoot: false, events: own });
+    const other = createQuietGateway({ db: db.handle.db, webRoot: false, events: own });
     const listening = await listen(other);
     const streams = await Promise.all([
       openStream(listening.url, ALERTS, {}),
@@ -381,7 +386,12 @@ describe('tenant scoping over HTTP (bearer JWT)', () => {
   const acmeViewer = () => hs256Token({ sub: 'alice', tenants: ['acme'], role: 'viewer' });
 
   beforeAll(async () => {
-    gateway = createGateway({ db: db.handle.db, webRoot: false, settings: { auth: HS256_AUTH }, events });
+    gateway = createQuietGateway({
+      db: db.handle.db,
+      webRoot: false,
+      settings: { auth: HS256_AUTH },
+      events,
+    });
     ({ server, url } = await listen(gateway));
   });
   afterAll(async () => {
@@ -414,7 +424,7 @@ describe('tenant scoping over HTTP (bearer JWT)', () => {
     );
     await until(() => events.subscriberCount === 1, 'the subscription');
     // written through an open-mode gateway on the same events
-    const writer = createGateway({ db: db.handle.db, webRoot: false, events });
+    const writer = createQuietGateway({ db: db.handle.db, webRoot: false, events });
     await executeOk(writer, RECORD, {
       input: [snapshot(globex, { at: '2026-04-01T00:00:00Z', volunteers: { current: 40, target: 50 } })],
     });
@@ -447,7 +457,7 @@ describe('live updates through Redis, two gateway instances', () => {
     observer = new Redis(REDIS_URL);
     for (let index = 0; index < 2; index++) {
       const redis = connectRedis(REDIS_URL);
-      const gateway = createGateway({
+      const gateway = createQuietGateway({
         db: db.handle.db,
         webRoot: false,
         redis,
@@ -505,7 +515,7 @@ describe('live updates through Redis, two gateway instances', () => {
   it('a write still succeeds while Redis is unreachable (the event is lost, not the write)', async () => {
     const redis = connectRedis('redis://127.0.0.1:1');
     const failures: unknown[] = [];
-    const gateway = createGateway({
+    const gateway = createQuietGateway({
       db: db.handle.db,
       webRoot: false,
       events: createEventBus({ redis, namespace, onError: (error) => failures.push(error) }),

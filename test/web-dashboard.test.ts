@@ -25,11 +25,18 @@ import {
   ImpactTimeSeriesDocument,
   type ImpactTimeSeriesQuery,
 } from '../client/generated/graphql.js';
+import { loadConfig } from '../src/config.js';
 import { queryRows } from '../src/db/client.js';
 import { seedDatabase } from '../src/seed/seed-database.js';
-import { createGateway } from '../src/server/yoga.js';
+import { HS256_AUTH, hs256Token } from './helpers/auth-gateway.js';
 import { chromiumPath, launchChromium } from './helpers/browser.js';
-import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
+import { serveOverHttp } from './helpers/http-server.js';
+import {
+  createQuietGateway,
+  createTestDatabase,
+  executeOk,
+  type TestDatabase,
+} from './helpers/test-database.js';
 
 /**
  * The web dashboard in a real browser (Debian's Chromium through playwright-core) against the
@@ -96,7 +103,7 @@ beforeAll(async () => {
     db.handle.db,
     sql`SELECT id::text, name, status::text, time_zone FROM campaigns ORDER BY name`,
   );
-  server = createServer(createGateway({ db: db.handle.db, webRoot: outDir }));
+  server = createServer(createQuietGateway({ db: db.handle.db, webRoot: outDir }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchChromium(executable);
@@ -563,5 +570,47 @@ describe('web dashboard in Chromium', () => {
     expect(await sessionsRow.locator('.alert-value').textContent()).toBe('97.5 %');
     await page.screenshot({ path: join(artifacts, 'web-dashboard-live-alert.png') });
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('behind auth, persisted documents only', () => {
+  it('asks for a token, then shows every panel through persisted documents', async () => {
+    const secured = await serveOverHttp(
+      createQuietGateway({
+        db: db.handle.db,
+        webRoot: outDir,
+        settings: {
+          auth: HS256_AUTH,
+          limits: { ...loadConfig({}).limits, persistedOperationsOnly: true },
+        },
+      }),
+    );
+    const securedPage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const requests: string[] = [];
+    securedPage.on('request', (request) => {
+      if (request.url().endsWith('/graphql')) requests.push(request.headers().authorization ?? 'none');
+    });
+    try {
+      await securedPage.goto(`${secured.url}/`);
+      await securedPage.getByTestId('token-form').waitFor({ timeout: 15_000 });
+      expect(await securedPage.getByTestId('page-error').textContent()).toContain('authentication required');
+      // The seed writes every campaign to the default tenant.
+      const token = await hs256Token({ sub: 'dashboard-user', tenants: ['default'], role: 'viewer' });
+      await securedPage.getByTestId('token-input').fill(token);
+      await securedPage.getByRole('button', { name: 'Use token' }).click();
+      await securedPage.waitForFunction(
+        (count) => document.querySelectorAll('[data-panel][data-state="ready"]').length === count,
+        PANELS.length,
+        { timeout: 30_000 },
+      );
+      expect(await securedPage.getByTestId('control-campaign').locator('option').count()).toBe(
+        campaigns.length,
+      );
+      expect(await securedPage.locator('[data-state="error"]').count()).toBe(0);
+      expect(requests.at(-1)).toBe(`Bearer ${token}`);
+    } finally {
+      await securedPage.close();
+      await secured.close();
+    }
   });
 });

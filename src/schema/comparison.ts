@@ -3,7 +3,7 @@ import { isUuid } from '../ingest/input-error.js';
 import { type Metric, metricDefinition } from '../metrics/catalog.js';
 import { type RankedValue, rankCohort } from '../metrics/ranks.js';
 import { type CohortValues, cohortValues } from '../queries/cohort-values.js';
-import { builder } from './builder.js';
+import { builder, type Context } from './builder.js';
 import { Campaign } from './campaign.js';
 import { MetricEnum } from './enums.js';
 import { badUserInput, notFound } from './errors.js';
@@ -22,6 +22,9 @@ interface OutcomeComparisonValueShape extends RankedValue {
 interface ComparisonRowShape {
   campaign: CampaignRow;
   values: ComparisonValueShape[];
+}
+interface OutcomeComparisonRowShape {
+  campaign: CampaignRow;
   outcomes: OutcomeComparisonValueShape[];
 }
 
@@ -60,13 +63,21 @@ const CampaignComparisonRow = builder.objectRef<ComparisonRowShape>('CampaignCom
   fields: (t) => ({
     campaign: t.field({ type: Campaign, resolve: (row) => row.campaign }),
     values: t.field({ type: [ComparisonValue], resolve: (row) => row.values }),
-    outcomes: t.field({
-      type: [OutcomeComparisonValue],
-      description: 'One per outcomeDimensions argument, in that order (empty when none were asked).',
-      resolve: (row) => row.outcomes,
-    }),
   }),
 });
+
+const CampaignOutcomeComparisonRow = builder
+  .objectRef<OutcomeComparisonRowShape>('CampaignOutcomeComparisonRow')
+  .implement({
+    fields: (t) => ({
+      campaign: t.field({ type: Campaign, resolve: (row) => row.campaign }),
+      outcomes: t.field({
+        type: [OutcomeComparisonValue],
+        description: 'One per distinct dimension asked, in that order.',
+        resolve: (row) => row.outcomes,
+      }),
+    }),
+  });
 
 /** The ids as lower-case UUIDs: at most 100, well-formed and distinct, or a BAD_USER_INPUT naming the index. */
 function checkIds(ids: readonly (string | number)[]): string[] {
@@ -87,19 +98,17 @@ function checkIds(ids: readonly (string | number)[]): string[] {
   });
 }
 
-function checkDimensions(dimensions: readonly string[] | null | undefined): string[] {
-  const distinct = [...new Set(dimensions ?? [])];
+function checkDimensions(dimensions: readonly string[]): string[] {
+  const distinct = [...new Set(dimensions)];
+  if (distinct.length === 0) throw badUserInput('dimensions must name at least one dimension', 'dimensions');
   if (distinct.length > MAX_OUTCOME_DIMENSIONS) {
-    throw badUserInput(
-      `outcomeDimensions may name at most ${MAX_OUTCOME_DIMENSIONS} dimensions`,
-      'outcomeDimensions',
-    );
+    throw badUserInput(`dimensions may name at most ${MAX_OUTCOME_DIMENSIONS} dimensions`, 'dimensions');
   }
   distinct.forEach((dimension, index) => {
     if (dimension.length === 0 || dimension.length > MAX_DIMENSION_LENGTH) {
       throw badUserInput(
-        `outcomeDimensions[${index}] must have 1 to ${MAX_DIMENSION_LENGTH} characters`,
-        'outcomeDimensions',
+        `dimensions[${index}] must have 1 to ${MAX_DIMENSION_LENGTH} characters`,
+        'dimensions',
         index,
       );
     }
@@ -120,61 +129,104 @@ function cell<T>(column: readonly T[], index: number): T {
   return value;
 }
 
+interface CohortArgs {
+  ids: readonly (string | number)[];
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/**
+ * The cohort's values (one statement for every id) after checking the ids and range; an id of
+ * no visible campaign is NOT_FOUND naming its index. Also returns each row's campaign.
+ */
+async function loadCohort(
+  ctx: Context,
+  args: CohortArgs,
+  columns: { metrics: readonly Metric[]; dimensions: readonly string[] },
+): Promise<{ rows: CohortValues[]; campaigns: CampaignRow[] }> {
+  const ids = checkIds(args.ids);
+  checkRange(args.from, args.to);
+  const rows = await cohortValues(ctx.db, {
+    tenantIds: ctx.viewer.tenantIds,
+    ids,
+    metrics: columns.metrics.map(metricDefinition),
+    dimensions: columns.dimensions,
+    from: args.from ?? undefined,
+    to: args.to ?? undefined,
+  });
+  const campaigns = rows.map((row, index) => {
+    if (!row.campaign) throw notFound(`ids[${index}]: no campaign ${row.id}`, 'ids', index);
+    return row.campaign;
+  });
+  return { rows, campaigns };
+}
+
+const RANKING_DESCRIPTION =
+  'rank: 1 = highest value, ties share a rank (1,2,2,4). percentile: share of the other ' +
+  'campaigns with a strictly lower value (1.0 top, 0.0 bottom; a cohort of one gives 1.0). ' +
+  'cohortAverage: mean over the rows with a non-null value. Null values get no rank. ' +
+  `Errors: more than ${MAX_COMPARED_CAMPAIGNS} ids, a malformed or repeated id`;
+const NOT_FOUND_DESCRIPTION =
+  'or from >= to: BAD_USER_INPUT; an id of no visible campaign: NOT_FOUND with extensions.field "ids" ' +
+  'and extensions.index its position (rows never hold a null campaign).';
+
+/** Each row is one id, in the order given; each column is one ranked metric or dimension. */
+const cohortComplexity = ({ ids }: { ids: readonly unknown[] }) => ({
+  field: 1,
+  multiplier: Math.min(ids.length, MAX_COMPARED_CAMPAIGNS),
+});
+
 builder.queryFields((t) => ({
   compareCampaigns: t.field({
     type: [CampaignComparisonRow],
-    // One row per id.
-    complexity: ({ ids }) => ({ field: 1, multiplier: Math.min(ids.length, MAX_COMPARED_CAMPAIGNS) }),
+    complexity: cohortComplexity,
     description:
       'One row per id, in the order given. Value of a metric: AVG (plain mean of the raw snapshots) over ' +
       '[from, to) when `from` is given, else the LAST value at or before `to` (or the latest when `to` is ' +
-      'absent). rank: 1 = highest value, ties share a rank (1,2,2,4). percentile: share of the other ' +
-      'campaigns with a strictly lower value (1.0 top, 0.0 bottom; a cohort of one gives 1.0). ' +
-      'cohortAverage: mean over the rows with a non-null value. Null values get no rank. ' +
-      `Errors: more than ${MAX_COMPARED_CAMPAIGNS} ids, a malformed or repeated id, an empty metrics list ` +
-      'or from >= to: BAD_USER_INPUT; an id of no visible campaign: NOT_FOUND with extensions.field "ids" ' +
-      'and extensions.index its position (rows never hold a null campaign).',
+      `absent). ${RANKING_DESCRIPTION}, an empty metrics list ${NOT_FOUND_DESCRIPTION}`,
     args: {
       ids: t.arg.idList({ required: true }),
       metrics: t.arg({ type: [MetricEnum], required: true }),
       from: t.arg({ type: 'DateTime' }),
       to: t.arg({ type: 'DateTime' }),
-      outcomeDimensions: t.arg.stringList({
-        description:
-          'Keys of full_snapshot.outcomeScores (e.g. "integration") to compare the same way, for the outcome radar.',
-      }),
     },
     resolve: async (_root, args, ctx) => {
-      const ids = checkIds(args.ids);
       if (args.metrics.length === 0) throw badUserInput('metrics must name at least one metric', 'metrics');
-      checkRange(args.from, args.to);
       const metrics = [...new Set(args.metrics)];
-      const dimensions = checkDimensions(args.outcomeDimensions);
-
-      const rows = await cohortValues(ctx.db, {
-        tenantIds: ctx.viewer.tenantIds,
-        ids,
-        metrics: metrics.map(metricDefinition),
-        dimensions,
-        from: args.from ?? undefined,
-        to: args.to ?? undefined,
-      });
-      const campaigns = rows.map((row, index) => {
-        if (!row.campaign) throw notFound(`ids[${index}]: no campaign ${row.id}`, 'ids', index);
-        return row.campaign;
-      });
-
-      // Ranked per column (a metric or a dimension across the cohort), then read back per row.
-      const metricColumns = metrics.map((metric, j) =>
+      const { rows, campaigns } = await loadCohort(ctx, args, { metrics, dimensions: [] });
+      // Ranked per column (a metric across the cohort), then read back per row.
+      const columns = metrics.map((metric, j) =>
         rankColumn(rows, (row) => row.metrics[j]).map((ranked) => ({ metric, ...ranked })),
       );
-      const dimensionColumns = dimensions.map((dimension, j) =>
+      return campaigns.map((campaign, i) => ({
+        campaign,
+        values: columns.map((column) => cell(column, i)),
+      }));
+    },
+  }),
+  compareOutcomes: t.field({
+    type: [CampaignOutcomeComparisonRow],
+    complexity: cohortComplexity,
+    description:
+      'The outcome radar: dimensions of full_snapshot.outcomeScores (e.g. "integration") compared across ' +
+      'the cohort exactly as compareCampaigns compares metrics, over the same snapshots. One row per id, ' +
+      `in the order given. ${RANKING_DESCRIPTION}, an empty or oversized dimensions list, an empty or ` +
+      `over-long dimension name ${NOT_FOUND_DESCRIPTION}`,
+    args: {
+      ids: t.arg.idList({ required: true }),
+      dimensions: t.arg.stringList({ required: true }),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const dimensions = checkDimensions(args.dimensions);
+      const { rows, campaigns } = await loadCohort(ctx, args, { metrics: [], dimensions });
+      const columns = dimensions.map((dimension, j) =>
         rankColumn(rows, (row) => row.dimensions[j]).map((ranked) => ({ dimension, ...ranked })),
       );
       return campaigns.map((campaign, i) => ({
         campaign,
-        values: metricColumns.map((column) => cell(column, i)),
-        outcomes: dimensionColumns.map((column) => cell(column, i)),
+        outcomes: columns.map((column) => cell(column, i)),
       }));
     },
   }),

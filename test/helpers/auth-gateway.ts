@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type JWTPayload, SignJWT } from 'jose';
 import type { AuthConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { createGateway } from '../../src/server/yoga.js';
+import { createQuietGateway } from './test-database.js';
 
 export const TEST_SECRET = 'test-secret-for-hs256-tokens-0123456789';
 export const TEST_ISSUER = 'https://issuer.test/';
@@ -56,7 +56,7 @@ export interface HttpGateway {
 
 /** The gateway with these auth settings, listening on a free localhost port. */
 export async function listenWithAuth(db: Database, auth: AuthConfig): Promise<HttpGateway> {
-  const gateway = createGateway({ db, webRoot: false, settings: { auth } });
+  const gateway = createQuietGateway({ db, webRoot: false, settings: { auth } });
   const server: Server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

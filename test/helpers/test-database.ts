@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
-import { createGateway, type Gateway } from '../../src/server/yoga.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/yoga.js';
 
 /**
  * Tests write the database directly (SQL, runRetention) and read it again with the same
@@ -10,6 +10,11 @@ import { createGateway, type Gateway } from '../../src/server/yoga.js';
  * test/observability.test.ts checks the request lines.
  */
 const TEST_GATEWAY_SETTINGS = { cacheEnabled: false, logLevel: 'warn' } as const;
+
+/** A gateway for tests that build their own: as configured, but logging warnings and errors only. */
+export function createQuietGateway(options: GatewayOptions): Gateway {
+  return createGateway({ ...options, settings: { logLevel: 'warn', ...options.settings } });
+}
 
 export interface TestDatabase {
   handle: DatabaseHandle;

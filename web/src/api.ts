@@ -23,6 +23,40 @@ export class RequestError extends Error {
 
 const printed = new WeakMap<object, string>();
 
+/** Where the dashboard keeps the caller's bearer token (this tab only). */
+const TOKEN_KEY = 'cmg.accessToken';
+
+export function saveAccessToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token.trim());
+}
+
+/**
+ * The request body and headers of a typed document: its query text plus the codegen's document
+ * hash (as `extensions.persistedQuery`, which a gateway running any document ignores), so the
+ * same call works when the gateway only runs persisted documents; and the bearer token when one
+ * was given.
+ */
+function requestInit(
+  document: TypedDocumentNode<unknown, never>,
+  variables: unknown,
+  accept: string,
+): { headers: Record<string, string>; body: string } {
+  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash?.replace(/^sha256:/, '');
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return {
+    headers: {
+      'content-type': 'application/json',
+      accept,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({
+      query: queryText(document),
+      variables,
+      ...(hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } } : {}),
+    }),
+  };
+}
+
 function queryText(document: TypedDocumentNode<unknown, never>): string {
   let query = printed.get(document);
   if (query === undefined) {
@@ -38,11 +72,9 @@ export async function request<Result, Variables>(
   variables: Variables,
   signal?: AbortSignal,
 ): Promise<Result> {
-  const query = queryText(document);
   const response = await fetch(ENDPOINT, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query, variables }),
+    ...requestInit(document, variables, 'application/json'),
     signal,
   });
   let body: { data?: Result | null; errors?: GraphQLErrorBody[] };
@@ -144,14 +176,12 @@ export function subscribe<Result, Variables>(
   handlers: LiveHandlers<Result>,
 ): () => void {
   const controller = new AbortController();
-  const body = JSON.stringify({ query: queryText(document), variables });
   let attempt = 0;
 
   async function connect(): Promise<'retry' | 'stop'> {
     const response = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body,
+      ...requestInit(document, variables, 'text/event-stream'),
       signal: controller.signal,
     });
     if (!response.ok || !response.body) return 'retry';

@@ -4,7 +4,7 @@ import {
   type Granularity,
   OverviewKpisDocument,
 } from '../../client/generated/graphql.js';
-import { useQuery } from './api.js';
+import { RequestError, saveAccessToken, useQuery } from './api.js';
 import { addDays, localDate, zonedMidnight } from './format.js';
 import {
   AlertsWidget,
@@ -219,6 +219,7 @@ export function App() {
             The gateway did not answer: {list.error.message}
           </p>
         ) : null}
+        {list.error instanceof RequestError && list.error.code === 'UNAUTHENTICATED' ? <TokenForm /> : null}
         {range ? (
           <p className="range" data-testid="range">
             {range.from} – {range.to} ({zone})
@@ -267,5 +268,35 @@ export function App() {
         </main>
       ) : null}
     </div>
+  );
+}
+
+/** The gateway wants a bearer token: take one for this tab and load the page again with it. */
+function TokenForm() {
+  const [token, setToken] = useState('');
+  return (
+    <form
+      className="controls"
+      data-testid="token-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        saveAccessToken(token);
+        window.location.reload();
+      }}
+    >
+      <label>
+        Access token (JWT)
+        <input
+          type="password"
+          data-testid="token-input"
+          autoComplete="off"
+          value={token}
+          onChange={(event) => setToken(event.target.value)}
+        />
+      </label>
+      <button type="submit" disabled={token.trim() === ''}>
+        Use token
+      </button>
+    </form>
   );
 }

@@ -549,7 +549,7 @@ export function OutcomeRadarPanel({ id, cohort }: { id: string; cohort: string[]
 }
 
 function RadarBody({ data, id }: { data: OutcomeRadarQuery; id: string }) {
-  const row = data.compareCampaigns.find((entry) => entry.campaign.id === id);
+  const row = data.compareOutcomes.find((entry) => entry.campaign.id === id);
   const outcomes = row?.outcomes ?? [];
   const option = useMemo<ChartOption | null>(() => {
     if (outcomes.length === 0) return null;
