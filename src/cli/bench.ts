@@ -227,12 +227,17 @@ async function main(): Promise<number> {
         `${ids.length} campaigns with snapshots in the last 90 days rotate across requests`,
     );
 
-    // The gateway's work, not its guards: no response cache (the SQL side has none) and no
-    // per-client rate limit (the load comes from one address); every other limit stays on.
+    // The gateway's work, not its guards: no response cache (the SQL side has none), no
+    // per-client rate limit (the load comes from one address) and no line per request in the
+    // bench's output; every other limit and the metrics stay on.
     const defaults = loadConfig({});
     const yoga = createGateway({
       db: database.db,
-      settings: { cacheEnabled: false, limits: { ...defaults.limits, rateLimitPerMinute: 0 } },
+      settings: {
+        cacheEnabled: false,
+        logLevel: 'warn',
+        limits: { ...defaults.limits, rateLimitPerMinute: 0 },
+      },
     });
     // Phases must not overlap: before each one starts, every response of the last one is
     // closed (sent, or abandoned by autocannon at the end of its duration) and none of the
