@@ -8,6 +8,7 @@ import { type LimitsConfig, loadConfig } from '../src/config.js';
 import { connectRedis } from '../src/redis/connection.js';
 import { seedDatabase } from '../src/seed/seed-database.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
+import { TEST_REDIS_URL as REDIS_URL } from './helpers/redis.js';
 import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
@@ -16,7 +17,6 @@ import { createQuietGateway, createTestDatabase, type TestDatabase } from './hel
  * document, the web dashboard's variables and GraphiQL's introspection through.
  */
 const DEFAULT_LIMITS = loadConfig({}).limits;
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const END = new Date('2026-06-01T00:00:00Z');
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 

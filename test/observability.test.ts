@@ -13,9 +13,9 @@ import { ServingState } from '../src/server/shutdown.js';
 import { createGateway, type Gateway } from '../src/server/yoga.js';
 import { UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import { freePort, type ServedGateway, serveOverHttp } from './helpers/http-server.js';
+import { TEST_REDIS_URL as REDIS_URL } from './helpers/redis.js';
 import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 type LogLine = Record<string, unknown> & { msg: string; level: number };

@@ -27,10 +27,10 @@ import { schema } from '../src/schema/index.js';
 import type { GatewaySettings } from '../src/server/yoga.js';
 import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import { type ServedGateway, serveOverHttp } from './helpers/http-server.js';
+import { TEST_REDIS_URL as REDIS_URL } from './helpers/redis.js';
 import { temporaryArchive } from './helpers/retention.js';
 import { createQuietGateway, createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const JWT_SECRET = 'response-cache-test-secret-of-at-least-32-bytes';

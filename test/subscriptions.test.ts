@@ -9,6 +9,7 @@ import { createEventBus, type EventBus } from '../src/events/event-bus.js';
 import { connectRedis } from '../src/redis/connection.js';
 import type { Gateway } from '../src/server/yoga.js';
 import { HS256_AUTH, hs256Token } from './helpers/auth-gateway.js';
+import { TEST_REDIS_URL as REDIS_URL } from './helpers/redis.js';
 import {
   createQuietGateway,
   createTestDatabase,
@@ -21,8 +22,6 @@ import {
  * real Redis with two gateway instances on one database. Every expected value is written out
  * by hand from the snapshot the test records.
  */
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 const UPSERT = `mutation($input: CampaignInput!) { upsertCampaign(input: $input) { id } }`;
 const RECORD = `mutation($input: [SnapshotInput!]!) { recordSnapshots(input: $input) { recorded } }`;
