@@ -17,3 +17,8 @@ export const OPEN_MODE_VIEWER: Viewer = Object.freeze({ subject: null, tenantIds
 export function hasRole(viewer: Viewer, role: Role): boolean {
   return ROLES.indexOf(viewer.role) >= ROLES.indexOf(role);
 }
+
+/** Whether the caller may see a campaign of this tenant (open mode sees every tenant). */
+export function seesTenant(viewer: Viewer, tenantId: string): boolean {
+  return viewer.tenantIds === null || viewer.tenantIds.includes(tenantId);
+}

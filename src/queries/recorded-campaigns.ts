@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import type { CampaignRow } from '../db/schema/campaigns.js';
 import { toInstant } from '../db/values.js';
-import { campaignColumns, campaignFromRow } from './capacity-alerts.js';
+import { campaignColumns, campaignFromRow, visibleCampaigns } from './capacity-alerts.js';
 
 export interface CampaignWithLatest {
   campaign: CampaignRow;
@@ -34,4 +34,17 @@ export async function campaignsWithLatest(
       { campaign: campaignFromRow(row), latestAt: row.latest_at == null ? null : toInstant(row.latest_at) },
     ]),
   );
+}
+
+/** The campaign's id if one of these tenants (null: any) has it, else null: a missing one and another tenant's look alike. */
+export async function visibleCampaignId(
+  db: Database,
+  tenantIds: readonly string[] | null,
+  id: string,
+): Promise<string | null> {
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`SELECT c.id::text AS id FROM ${visibleCampaigns(tenantIds)} c WHERE c.id = ${id}::uuid`,
+  );
+  return row?.id ?? null;
 }

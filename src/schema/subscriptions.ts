@@ -1,29 +1,20 @@
 import { initContextCache } from '@pothos/core';
-import { eq } from 'drizzle-orm';
-import type { Viewer } from '../auth/viewer.js';
-import { campaigns } from '../db/schema/campaigns.js';
+import { seesTenant } from '../auth/viewer.js';
 import { isUuid } from '../ingest/input-error.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
 import { capacityAlertsOf, DEFAULT_THRESHOLD } from '../metrics/capacity-alerts.js';
+import { visibleCampaignId } from '../queries/recorded-campaigns.js';
 import { CapacityAlert, type CapacityAlertShape, checkThreshold, THRESHOLD_DESCRIPTION } from './alerts.js';
 import { builder, type Context } from './builder.js';
 import { badUserInput, notFound } from './errors.js';
 import { MetricsSnapshot } from './snapshot.js';
 
-const seesTenant = (viewer: Viewer, tenantId: string) =>
-  viewer.tenantIds === null || viewer.tenantIds.includes(tenantId);
-
 /** The id of a campaign the caller may see, as `campaign(id:)` would find it; else the error a query gives. */
-async function visibleCampaignId(ctx: Context, id: string): Promise<string> {
+async function subscribedCampaignId(ctx: Context, id: string): Promise<string> {
   if (!isUuid(id)) throw badUserInput(`campaignId must be a campaign UUID, got "${id}"`, 'campaignId');
-  const [campaign] = await ctx.db
-    .select({ id: campaigns.id, tenantId: campaigns.tenantId })
-    .from(campaigns)
-    .where(eq(campaigns.id, id.toLowerCase()));
-  if (!campaign || !seesTenant(ctx.viewer, campaign.tenantId)) {
-    throw notFound(`campaignId: no campaign ${id}`, 'campaignId');
-  }
-  return campaign.id;
+  const visible = await visibleCampaignId(ctx.db, ctx.viewer.tenantIds, id.toLowerCase());
+  if (visible === null) throw notFound(`campaignId: no campaign ${id}`, 'campaignId');
+  return visible;
 }
 
 /**
@@ -45,7 +36,7 @@ builder.subscriptionFields((t) => ({
       'of no visible campaign: NOT_FOUND.',
     args: { campaignId: t.arg.id({ required: true }) },
     subscribe: async (_root, args, ctx) => {
-      const id = await visibleCampaignId(ctx, String(args.campaignId));
+      const id = await subscribedCampaignId(ctx, String(args.campaignId));
       return ctx.events.subscribe(({ campaign, snapshot }) =>
         campaign.id === id && seesTenant(ctx.viewer, campaign.tenantId) ? [snapshot] : [],
       );
