@@ -6,6 +6,10 @@ export interface Config {
   port: number;
   /** PostgreSQL server; absent means the embedded PGlite database under dataDir. */
   databaseUrl: string | undefined;
+  /** Streaming replicas of databaseUrl that serve reads (src/db/replicas.ts); empty = the primary serves all. */
+  databaseReplicaUrls: string[];
+  /** Named prepared statements on PostgreSQL (off for PgBouncer in transaction mode before 1.21). */
+  preparedStatements: boolean;
   dataDir: string;
   /** Fill an empty embedded database with demo campaigns on first start. */
   demoData: boolean;
@@ -85,6 +89,25 @@ function databaseUrlSetting(env: NodeJS.ProcessEnv) {
   return raw;
 }
 
+function databaseReplicaUrlsSetting(env: NodeJS.ProcessEnv, databaseUrl: string | undefined) {
+  const urls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (urls.length && !databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_REPLICA_URLS needs DATABASE_URL (the primary): the embedded database has no replicas',
+    );
+  }
+  const bad = urls.find((url) => !/^postgres(ql)?:\/\/\S+$/.test(url));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `DATABASE_REPLICA_URLS must list postgres:// or postgresql:// URLs, got "${bad.replace(/\/\/[^@/]*@/, '//***@')}"`,
+    );
+  }
+  return urls;
+}
+
 function archiveUrlSetting(env: NodeJS.ProcessEnv, dataDir: string) {
   const raw = env.ARCHIVE_URL;
   if (raw === undefined || raw === '') return pathToFileURL(path.join(dataDir, 'archive')).href;
@@ -149,9 +172,12 @@ function limitsSetting(env: NodeJS.ProcessEnv): LimitsConfig {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || '.data');
+  const databaseUrl = databaseUrlSetting(env);
   return {
     port: integerSetting(env, 'PORT', 4000, 0, 65535),
-    databaseUrl: databaseUrlSetting(env),
+    databaseUrl,
+    databaseReplicaUrls: databaseReplicaUrlsSetting(env, databaseUrl),
+    preparedStatements: booleanSetting(env, 'DATABASE_PREPARED_STATEMENTS', true),
     dataDir,
     demoData: booleanSetting(env, 'DEMO_DATA', true),
     archiveUrl: archiveUrlSetting(env, dataDir),

@@ -285,3 +285,43 @@ describe('batching', () => {
     }
   });
 });
+
+describe('campaign(id) { latestSnapshot }', () => {
+  const LATEST = /* GraphQL */ `
+    query Latest($id: ID!) {
+      campaign(id: $id) { name latestSnapshot { snapshotDate volunteers { current target } } }
+    }
+  `;
+  const snapshotStatements = () =>
+    db.statements.filter((statement) => /campaign_metrics_snapshots/.test(statement));
+
+  it('answers with two statements, the latest snapshot read beside the campaign lookup', async () => {
+    const created = await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+      input: { name: 'Beside', status: 'ACTIVE' },
+    });
+    const id = created.upsertCampaign.id;
+    await executeOk(db.gateway, RECORD_SNAPSHOTS, {
+      input: [
+        snapshotInput(id, { at: '2024-03-01T00:00:00Z', volunteers: [4, 20] }),
+        snapshotInput(id, { at: '2024-03-02T00:00:00Z', volunteers: [9, 30] }),
+      ],
+    });
+    db.statements.length = 0;
+    const data = await executeOk(db.gateway, LATEST, { id });
+    expect(data.campaign.latestSnapshot).toMatchObject({
+      snapshotDate: '2024-03-02T00:00:00.000Z',
+      volunteers: { current: 9, target: 30 },
+    });
+    expect(db.statements).toHaveLength(2);
+  });
+
+  it('asks for the snapshot without waiting for the campaign lookup (so even for an unknown id)', async () => {
+    db.statements.length = 0;
+    const data = await executeOk(db.gateway, LATEST, { id: '7d1f4b2e-0000-4000-8000-000000000001' });
+    expect(data.campaign).toBeNull();
+    // PGlite answers the lookup within one microtask run, before the loader's batch starts
+    await new Promise((resolve) => setImmediate(resolve));
+    // Sequential resolution would never ask: the campaign's null ends the walk.
+    expect(snapshotStatements()).toHaveLength(1);
+  });
+});

@@ -38,20 +38,37 @@ type PostgresClient = Sql<any>;
 
 type Callable = (...args: unknown[]) => Promise<unknown>;
 
+export interface PostgresStatementOptions {
+  /**
+   * Run every statement as a named prepared statement. drizzle sends `db.execute` (all of
+   * src/queries) unprepared, and postgres.js then needs two round trips per statement with
+   * parameters (describe, then execute) and PostgreSQL plans it again each time; prepared,
+   * a repeated statement is one round trip and, after five runs, a cached generic plan
+   * (bench/README.md has the measurement). Off for PgBouncer in transaction mode before 1.21.
+   */
+  prepareStatements: boolean;
+}
+
 /**
  * Instruments a postgres.js client and every transaction client it hands out (`begin` on the
  * pool client, `savepoint` on transaction clients; both take the callback last).
  */
-export function instrumentPostgres<Client extends PostgresClient>(client: Client): Client {
+export function instrumentPostgres<Client extends PostgresClient>(
+  client: Client,
+  options: PostgresStatementOptions,
+): Client {
   const { unsafe } = client;
-  client.unsafe = ((...args: Parameters<typeof unsafe>) => timed(() => unsafe(...args))) as typeof unsafe;
+  const statementOptions = (given: Parameters<typeof unsafe>[2]) =>
+    options.prepareStatements ? { ...given, prepare: true } : given;
+  client.unsafe = ((query, parameters, given) =>
+    timed(() => unsafe(query, parameters, statementOptions(given)))) as typeof unsafe;
   const scoped = client as unknown as { begin?: Callable; savepoint?: Callable };
   const withInstrumentedCallback =
     (run: Callable) =>
     (...args: unknown[]) =>
       run(
         ...args.map((arg) =>
-          typeof arg === 'function' ? (tx: PostgresClient) => arg(instrumentPostgres(tx)) : arg,
+          typeof arg === 'function' ? (tx: PostgresClient) => arg(instrumentPostgres(tx, options)) : arg,
         ),
       );
   const { begin, savepoint } = scoped;

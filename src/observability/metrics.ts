@@ -27,6 +27,12 @@ export const retentionRuns = new Counter({
   registers: [metricsRegistry],
 });
 
+export const retentionPartitionsDropped = new Counter({
+  name: 'gateway_retention_partitions_dropped_total',
+  help: 'Empty month partitions of the snapshot table that retention detached and dropped',
+  registers: [metricsRegistry],
+});
+
 export const sqlStatementDuration = new Histogram({
   name: 'gateway_sql_statement_duration_seconds',
   help: 'Duration of SQL statements the gateway sent',
@@ -80,5 +86,19 @@ export const dbStatementsInFlight = new Gauge({
 export const dbTransactionsOpen = new Gauge({
   name: 'gateway_db_transactions_open',
   help: 'Open transactions; each holds one pool connection until it commits or rolls back',
+  registers: [metricsRegistry],
+});
+
+export const dbReads = new Counter({
+  name: 'gateway_db_reads_total',
+  help: 'GraphQL read operations by the database that ran them (primary, replica); a read retried on the primary after its replica failed counts for both',
+  labelNames: ['target'] as const,
+  registers: [metricsRegistry],
+});
+
+export const dbReplicaUp = new Gauge({
+  name: 'gateway_db_replica_up',
+  help: '1 while a read replica (DATABASE_REPLICA_URLS) is in use, 0 after it failed until a check succeeds again',
+  labelNames: ['replica'] as const,
   registers: [metricsRegistry],
 });

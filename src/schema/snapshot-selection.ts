@@ -73,8 +73,15 @@ export function snapshotSelection(info: GraphQLResolveInfo, path: readonly strin
   return bucketSelection(asked, details);
 }
 
-/** Campaign.latestSnapshot: the snapshot before it only for DELTA, full_snapshot only when read. */
-export function latestSnapshotRequest(campaignId: string, info: GraphQLResolveInfo): LatestSnapshotRequest {
-  const selection = snapshotSelection(info);
+/**
+ * Campaign.latestSnapshot: the snapshot before it only for DELTA, full_snapshot only when
+ * read. `path` reaches the field from an ancestor's info (Query.campaign prefetches it).
+ */
+export function latestSnapshotRequest(
+  campaignId: string,
+  info: GraphQLResolveInfo,
+  path: readonly string[] = [],
+): LatestSnapshotRequest {
+  const selection = snapshotSelection(info, path);
   return { campaignId, previous: needsPrevious(selection), details: selection.details };
 }

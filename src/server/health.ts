@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
+import type { ReadRouter } from '../db/replicas.js';
 import { metricsRegistry, redisUp } from '../observability/metrics.js';
 import { redisIsUp } from '../redis/connection.js';
 import type { ServingState } from './shutdown.js';
@@ -17,11 +18,13 @@ const DATABASE_CHECK_TIMEOUT_MS = 2_000;
 
 export interface HealthRoutesOptions {
   db: Database;
+  /** Read replicas: one that is down degrades readiness (reads fall back to the primary) but does not fail it. */
+  readReplicas?: Pick<ReadRouter, 'checkReplicas'>;
   redis?: Redis;
   serving: ServingState;
 }
 
-type DependencyStatus = 'up' | 'down';
+type DependencyStatus = 'up' | 'down' | 'degraded';
 
 interface Readiness {
   ready: boolean;
@@ -57,20 +60,25 @@ async function checkRedis(redis: Redis): Promise<DependencyStatus> {
   return up ? 'up' : 'down';
 }
 
-async function readiness({ db, redis, serving }: HealthRoutesOptions): Promise<Readiness> {
+async function readiness({ db, readReplicas, redis, serving }: HealthRoutesOptions): Promise<Readiness> {
   if (serving.shuttingDown) return { ready: false, body: { status: 'shutting_down' } };
-  const [database, redisStatus] = await Promise.all([
+  const [database, redisStatus, replicas] = await Promise.all([
     databaseAnswers(db).then((up): DependencyStatus => (up ? 'up' : 'down')),
     redis ? checkRedis(redis) : undefined,
+    readReplicas?.checkReplicas(),
   ]);
+  const replicasStatus: DependencyStatus | undefined =
+    replicas && (Object.values(replicas).includes('down') ? 'degraded' : 'up');
   const checks: Record<string, DependencyStatus> = {
     database,
     ...(redisStatus ? { redis: redisStatus } : {}),
+    ...(replicasStatus ? { replicas: replicasStatus } : {}),
   };
   const down = Object.keys(checks).filter((name) => checks[name] === 'down');
+  const details = replicas ? { replicas } : {};
   return down.length
-    ? { ready: false, body: { status: 'unavailable', down, checks } }
-    : { ready: true, body: { status: 'ready', checks } };
+    ? { ready: false, body: { status: 'unavailable', down, checks, ...details } }
+    : { ready: true, body: { status: 'ready', checks, ...details } };
 }
 
 /**

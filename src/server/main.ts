@@ -26,13 +26,22 @@ async function main() {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     statementTimeoutMs: config.limits.statementTimeoutMs,
+    prepareStatements: config.preparedStatements,
+    replicaUrls: config.databaseReplicaUrls,
   });
   await prepareDatabase(database, config, logger);
   const retention = { archiveUrl: config.archiveUrl, s3: config.archiveS3 };
   configureRetention(retention);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const serving = new ServingState();
-  const yoga = createGateway({ db: database.db, settings: config, redis, logger, serving });
+  const yoga = createGateway({
+    db: database.db,
+    readReplicas: database.replicas,
+    settings: config,
+    redis,
+    logger,
+    serving,
+  });
   const scheduler = startRetentionScheduler({
     db: database.db,
     settings: retention,
@@ -43,7 +52,11 @@ async function main() {
   const server = createServer(yoga);
   server.listen(config.port, () => {
     logger.info(
-      { url: `http://localhost:${config.port}${yoga.graphqlEndpoint}`, driver: database.driver },
+      {
+        url: `http://localhost:${config.port}${yoga.graphqlEndpoint}`,
+        driver: database.driver,
+        readReplicas: database.replicas.map((replica) => replica.name),
+      },
       'campaign metrics gateway listening',
     );
   });

@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { ReadRouter } from '../db/replicas.js';
 import { createLogger, type Logger, yogaLogger } from '../observability/logger.js';
 import { requestObservability } from '../observability/request-observability.js';
 import { tracing } from '../observability/tracing.js';
@@ -10,6 +11,8 @@ import { ServingState } from './shutdown.js';
 
 export interface GatewayOperationsOptions {
   db: Database;
+  /** Read replicas, reported by /ready. */
+  readReplicas?: Pick<ReadRouter, 'checkReplicas'>;
   redis?: Redis;
   settings: Pick<Config, 'logLevel' | 'tracing'>;
   /** Default: a new logger at settings.logLevel. */
@@ -25,6 +28,7 @@ export interface GatewayOperationsOptions {
  */
 export function gatewayOperations({
   db,
+  readReplicas,
   redis,
   settings,
   logger = createLogger(settings.logLevel),
@@ -34,7 +38,7 @@ export function gatewayOperations({
     logging: yogaLogger(logger),
     plugins: [
       requestObservability({ logger, serving }),
-      healthRoutes({ db, redis, serving }),
+      healthRoutes({ db, readReplicas, redis, serving }),
       ...(settings.tracing.enabled ? [tracing(settings.tracing, logger, serving)] : []),
     ],
   };

@@ -5,11 +5,13 @@ import type { Redis } from 'ioredis';
 import { createAuthenticator } from '../auth/authenticate.js';
 import { responseCache } from '../cache/response-cache.js';
 import { type Config, loadConfig } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, ReplicaDatabase } from '../db/client.js';
+import { readRouting } from '../db/read-routing.js';
+import { createReadRouter } from '../db/replicas.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { closeEventsOnDispose } from '../events/gateway-plugin.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
-import type { Logger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
 import { errorMasking } from './error-masking.js';
@@ -87,7 +89,10 @@ export type GatewaySettings = Pick<
 >;
 
 export interface GatewayOptions {
+  /** The primary: writes, subscriptions, and reads when no replica may serve them. */
   db: Database;
+  /** Streaming replicas for reads (DATABASE_REPLICA_URLS; src/db/replicas.ts routes them). */
+  readReplicas?: ReplicaDatabase[];
   /** The built web dashboard served at `/` (default web/dist); false: GraphQL only. */
   webRoot?: string | false;
   settings?: Partial<GatewaySettings>;
@@ -104,6 +109,7 @@ export interface GatewayOptions {
 /** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
 export function createGateway({
   db,
+  readReplicas = [],
   webRoot,
   settings: overrides,
   redis,
@@ -112,7 +118,14 @@ export function createGateway({
   serving,
 }: GatewayOptions) {
   const settings: GatewaySettings = { ...loadConfig({}), ...overrides };
-  const operations = gatewayOperations({ db, redis, settings, logger, serving });
+  const reads = readReplicas.length
+    ? createReadRouter({
+        primary: db,
+        replicas: readReplicas,
+        logger: logger ?? createLogger(settings.logLevel),
+      })
+    : undefined;
+  const operations = gatewayOperations({ db, readReplicas: reads, redis, settings, logger, serving });
   const eventBus =
     events ??
     createEventBus({
@@ -120,11 +133,12 @@ export function createGateway({
       onError: logger && ((err) => logger.warn({ err }, 'live updates: event lost, Redis failed')),
     });
   const authenticate = createAuthenticator(settings.auth, { production: settings.production });
+  /** Everything in the context bound to one database; requests start on the primary. */
+  const databaseContext = (database: Database) => ({ db: database, loaders: createRequestLoaders(database) });
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: async ({ request }) => ({
-      db,
-      loaders: createRequestLoaders(db),
+      ...databaseContext(db),
       viewer: await authenticate(request),
       events: eventBus,
     }),
@@ -143,6 +157,9 @@ export function createGateway({
       stableErrorCodes,
       ...(webRoot === false ? [] : [webDashboard({ root: webRoot })]),
       ...gatewayLimits(settings.limits, redis),
+      // Before the cache, so a cache hit reaches no database; after any plugin that replaces
+      // the execute function outright (graphql-jit), which would drop its wrapper.
+      ...(reads ? [readRouting({ router: reads, databaseContext })] : []),
       responseCache({ db, enabled: settings.cacheEnabled, redis }),
       closeEventsOnDispose(eventBus),
     ],
