@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { toInstant } from '../db/values.js';
+import { retentionPartitionsDropped } from '../observability/metrics.js';
 import {
   type ArchiveManifest,
   moveQuartersOut,
@@ -10,6 +11,7 @@ import {
   runTierStep,
   upsertArchiveManifest,
 } from '../queries/rollups.js';
+import { dropEmptySnapshotPartitions, maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import { readArchivedRows } from './archive-reader.js';
 import {
   ArchiveError,
@@ -80,6 +82,12 @@ export interface RetentionReport {
   rowsArchived: number;
   campaignsSkippedForLegalHold: number;
   campaignsProcessed: number;
+  /**
+   * Month partitions of the snapshot table detached and dropped after the run: empty, and
+   * ending before the oldest raw-tier cutoff. Not in the GraphQL RetentionReport (the
+   * contract fixes that type): the run's log line and a counter in /metrics carry it.
+   */
+  partitionsDropped: string[];
 }
 
 export class RetentionInputError extends Error {
@@ -137,6 +145,7 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
     rowsArchived: 0,
     campaignsSkippedForLegalHold: 0,
     campaignsProcessed: 0,
+    partitionsDropped: [],
   };
   const lock = await tryRetentionLock(db);
   if (!lock) return { ...report, skipped: true };
@@ -157,10 +166,24 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
       if (dryRun) await dryRunCampaign(run, campaign, cutoffs);
       else await reportingChange(run, campaign.id, () => retainCampaign(run, campaign, cutoffs));
     }
+    if (!dryRun) report.partitionsDropped = await keepPartitions(db, asOf, now);
     return report;
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Partition upkeep on the retention schedule: create the months ahead (and split out any
+ * month stranded in DEFAULT), then drop the month partitions the run left empty. A month
+ * goes only when it ends before the raw tier's cutoff of every campaign (the high-value one
+ * is the oldest) and holds no row at all, so nothing a read could see is removed.
+ */
+async function keepPartitions(db: Database, asOf: Date, now: Date): Promise<string[]> {
+  await maintainSnapshotPartitions(db, { now });
+  const dropped = await dropEmptySnapshotPartitions(db, tierCutoffs(asOf, { highValue: true }).DAY);
+  retentionPartitionsDropped.inc(dropped.length);
+  return dropped;
 }
 
 interface RunContext {

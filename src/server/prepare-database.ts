@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { type DatabaseHandle, queryRows } from '../db/client.js';
 import type { Logger } from '../observability/logger.js';
+import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import { seedDatabase } from '../seed/seed-database.js';
 
 /** Demo data for a fresh embedded database: enough to explore every field in GraphiQL. */
@@ -12,7 +13,10 @@ const DEMO = { campaigns: 12, days: 120 };
  * The embedded database migrates itself and gets demo data on first start (a restart keeps
  * it; seeding is idempotent, so a start interrupted while seeding finishes the job next
  * time). A PostgreSQL server is migrated by `npm run migrate`; starting against one that is
- * not is a configuration error, not something to do behind the operator's back.
+ * not is a configuration error, not something to do behind the operator's back. Either way
+ * the snapshot table's month partitions are then brought up to date (this month and three
+ * ahead, months stranded in the DEFAULT partition split out): routine upkeep, not a schema
+ * change, and safe while other instances start too.
  */
 export async function prepareDatabase(
   database: DatabaseHandle,
@@ -29,15 +33,24 @@ export async function prepareDatabase(
       logger.info(DEMO, 'embedded database is empty: adding demo campaigns');
       await seedDatabase(database.db, { ...DEMO, randomSeed: 42 });
     }
+    await maintainPartitions(database, logger);
     return;
   }
+  // The newest schema has the snapshot table partitioned; an older one needs a migration.
   const [row] = await queryRows<{ migrated: boolean }>(
     database.db,
-    sql`SELECT to_regclass('public.campaign_metrics_snapshots') IS NOT NULL AS migrated`,
+    sql`SELECT EXISTS (SELECT 1 FROM pg_partitioned_table
+                       WHERE partrelid = to_regclass('public.campaign_metrics_snapshots')) AS migrated`,
   );
   if (!row?.migrated) {
     throw new ConfigError(
-      'DATABASE_URL points at a database without the schema: run `npm run migrate` first',
+      'DATABASE_URL points at a database without the current schema: run `npm run migrate` first',
     );
   }
+  await maintainPartitions(database, logger);
+}
+
+async function maintainPartitions(database: DatabaseHandle, logger: Logger): Promise<void> {
+  const result = await maintainSnapshotPartitions(database.db);
+  if (result.created.length > 0) logger.info(result, 'snapshot partitions created');
 }

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { integer, jsonb, numeric, pgTable, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, numeric, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { campaigns } from './campaigns.js';
 
 /**
@@ -18,10 +18,18 @@ const utilization = (name: string, current: string, target: string) =>
 
 const money = (name: string) => numeric(name, { precision: 12, scale: 2 });
 
+/**
+ * Range-partitioned by month on snapshot_date (migration 20261127155839_partitioned_snapshots,
+ * partitions kept by src/queries/snapshot-partitions.ts). drizzle cannot declare partitioning,
+ * so the table here is the parent as queries see it. Every unique key of a partitioned table
+ * must hold the partition key, and Citus wants the distribution column in it too: the primary
+ * key is (campaign_id, snapshot_date), the key ingest upserts on. `id` stays a generated
+ * surrogate column (nothing references it), no longer unique by constraint.
+ */
 export const campaignMetricsSnapshots = pgTable(
   'campaign_metrics_snapshots',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').notNull().defaultRandom(),
     campaignId: uuid('campaign_id')
       .notNull()
       .references(() => campaigns.id, { onDelete: 'cascade' }),
@@ -65,7 +73,7 @@ export const campaignMetricsSnapshots = pgTable(
   },
   // One raw snapshot per campaign and instant (ingest upserts on it); it is also the
   // time-series index every read uses: campaign equality plus a snapshot_date range.
-  (t) => [uniqueIndex('campaign_metrics_snapshots_campaign_date_key').on(t.campaignId, t.snapshotDate)],
+  (t) => [primaryKey({ name: 'campaign_metrics_snapshots_pkey', columns: [t.campaignId, t.snapshotDate] })],
 );
 
 export type SnapshotRow = typeof campaignMetricsSnapshots.$inferSelect;
