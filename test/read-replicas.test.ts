@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
-import { parseLsn } from '../src/db/replicas.js';
+import { createReadRouter, parseLsn } from '../src/db/replicas.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createGateway, type Gateway } from '../src/server/yoga.js';
 import { snapshotInput } from './fixtures/snapshot-inputs.js';
@@ -46,9 +46,14 @@ let writerToken = '';
 let readerToken = '';
 let campaignId = '';
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
-async function graphql(token: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(`${served?.url}/graphql`, {
+async function graphql(
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  gatewayUrl = served?.url,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
+): Promise<any> {
+  const response = await fetch(`${gatewayUrl}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -64,12 +69,16 @@ async function graphql(token: string, query: string, variables: Record<string, u
   return body.data;
 }
 
-/** gateway_db_reads_total by target, as /metrics serves it. */
-async function readsByTarget(): Promise<{ primary: number; replica: number }> {
+/** A counter's value as /metrics serves it (the registry is the process's: every gateway counts in it). */
+async function counter(name: string, label: string, value: string): Promise<number> {
   const text = await (await fetch(`${served?.url}/metrics`)).text();
-  const count = (target: string) =>
-    Number(new RegExp(`^gateway_db_reads_total\\{target="${target}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { primary: count('primary'), replica: count('replica') };
+  return Number(new RegExp(`^${name}\\{${label}="${value}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** gateway_db_reads_total by target. */
+async function readsByTarget(): Promise<{ primary: number; replica: number }> {
+  const count = (target: string) => counter('gateway_db_reads_total', 'target', target);
+  return { primary: await count('primary'), replica: await count('replica') };
 }
 
 /** Runs `read` and returns how many reads each target served meanwhile. */
@@ -183,6 +192,111 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL suite only: set DATABASE_
     expect(answer?.campaign.latestSnapshot).toEqual({ snapshotDate: '2026-03-01T06:00:00.000Z' });
     const count = await graphql(readerToken, CAMPAIGN_COUNT);
     expect(count.campaigns.totalCount).toBe(2);
+  });
+
+  it('counts a replica read as seeing every write only if none runs and the replica had replayed the newest when routed', async () => {
+    if (!database || !standby) throw new Error('no cluster');
+    const router = createReadRouter({ primary: database.db, replicas: database.replicas });
+    await standby.catchUp();
+    const beforeWrite = await router.routeRead('reader');
+    expect(beforeWrite.target).toBe('replica');
+    // No write through this router yet: nothing the replica could miss.
+    expect(router.seesEveryWrite(beforeWrite)).toBe(true);
+
+    await standby.pauseReplay();
+    let whileWriting: boolean | undefined;
+    await router.trackWrite('writer', async () => {
+      await insertOnPrimary('written through a bare router');
+      whileWriting = router.seesEveryWrite(beforeWrite);
+    });
+    expect(whileWriting).toBe(false);
+    // Routed before the write, complete after it: the race in which a replica answer would
+    // be stored right after the write's invalidation.
+    expect(router.seesEveryWrite(beforeWrite)).toBe(false);
+    const behind = await router.routeRead('reader');
+    expect(behind.target).toBe('replica');
+    expect(router.seesEveryWrite(behind)).toBe(false);
+    expect(router.seesEveryWrite({ db: database.db, target: 'primary' })).toBe(true);
+
+    await standby.resumeReplay();
+    await standby.catchUp();
+    // Past the 10 ms for which a replica's position is reused.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(router.seesEveryWrite(await router.routeRead('reader'))).toBe(true);
+  });
+
+  describe('with the response cache on', () => {
+    let cachedGateway: Gateway | undefined;
+    let cachedServed: ServedGateway | undefined;
+
+    beforeAll(async () => {
+      if (!database) throw new Error('no database');
+      cachedGateway = createGateway({
+        db: database.db,
+        readReplicas: database.replicas,
+        webRoot: false,
+        // The in-memory cache: this gateway's alone.
+        settings: { auth: HS256_AUTH, cacheEnabled: true },
+        logger: createLogger('warn', { write: (line: string) => void logLines.push(line) }),
+      });
+      cachedServed = await serveOverHttp(cachedGateway);
+    });
+
+    afterAll(async () => {
+      await cachedServed?.close();
+      await cachedGateway?.dispose();
+    });
+
+    it("does not store a replica's answer that misses a write: the writer then reads its write, not the other caller's stale answer", async () => {
+      // One cache scope (same role and tenants), two callers: the cache shares answers between them.
+      const tokenA = await hs256Token({ sub: 'cache-writer', tenants: ['acme'], role: 'ingest' });
+      const tokenB = await hs256Token({ sub: 'cache-reader', tenants: ['acme'], role: 'ingest' });
+      const url = cachedServed?.url;
+      const created = await graphql(tokenA, UPSERT, { input: { name: 'Cached', status: 'ACTIVE' } }, url);
+      const id: string = created.upsertCampaign.id;
+      const latest = async (token: string): Promise<string | null> => {
+        const data = await graphql(token, CAMPAIGN, { id }, url);
+        return data.campaign.latestSnapshot?.snapshotDate ?? null;
+      };
+      const first = '2026-04-01T00:00:00.000Z';
+      const second = '2026-04-01T06:00:00.000Z';
+      await graphql(tokenA, RECORD, { input: [snapshotInput(id, { at: first })] }, url);
+      await standby?.catchUp();
+
+      // A replica that has replayed every write: its answer is stored, and B's next read is a hit.
+      let answer: string | null = null;
+      expect(await readsDuring(async () => (answer = await latest(tokenB)))).toEqual({
+        primary: 0,
+        replica: 1,
+      });
+      expect(answer).toBe(first);
+      expect(await readsDuring(async () => (answer = await latest(tokenB)))).toEqual({
+        primary: 0,
+        replica: 0,
+      });
+      expect(answer).toBe(first);
+
+      await standby?.pauseReplay();
+      await graphql(tokenA, RECORD, { input: [snapshotInput(id, { at: second })] }, url);
+      const skippedBefore = await counter('gateway_response_cache_skipped_total', 'reason', 'replica_behind');
+      // B reads the paused replica: the old value, returned but not stored.
+      expect(await readsDuring(async () => (answer = await latest(tokenB)))).toEqual({
+        primary: 0,
+        replica: 1,
+      });
+      expect(answer).toBe(first);
+      // A's read misses the cache and goes to the primary (its own write is not replayed yet).
+      const readsOfA = await readsDuring(async () => (answer = await latest(tokenA)));
+      expect(answer).toBe(second);
+      expect(readsOfA).toEqual({ primary: 1, replica: 0 });
+      expect(await counter('gateway_response_cache_skipped_total', 'reason', 'replica_behind')).toBe(
+        skippedBefore + 1,
+      );
+
+      await standby?.resumeReplay();
+      await standby?.catchUp();
+      expect(await latest(tokenB)).toBe(second);
+    });
   });
 
   it('answers reads from the primary when the replica is down, and /ready says degraded', async () => {

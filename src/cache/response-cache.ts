@@ -7,7 +7,8 @@ import type { ExecutionArgs } from 'graphql';
 import type { Plugin, YogaInitialContext, YogaLogger } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.js';
-import { redisUp } from '../observability/metrics.js';
+import { answerSeesEveryWrite } from '../db/read-routing.js';
+import { redisUp, responseCacheSkipped } from '../observability/metrics.js';
 import type { Context } from '../schema/builder.js';
 import { type CampaignChange, changedEntities } from './entities.js';
 import { type GuardedStore, guardStore } from './guarded-store.js';
@@ -58,7 +59,8 @@ const UNCACHEABLE: OperationPolicy = { entities: [], ttl: 0 };
  * the request context, and so the authenticated viewer, exists). Answers are keyed by
  * document, variables and the caller's tenant scope (scope.ts), live as long as their
  * shortest field allows (ttl.ts) and are linked to the campaigns they read (entities.ts).
- * Mutations, subscriptions and answers with errors are never stored.
+ * Mutations, subscriptions and answers with errors are never stored, nor answers from a
+ * replica that had not replayed every write of this gateway (src/db/read-routing.ts).
  */
 export function responseCache({ db, enabled, redis }: ResponseCacheOptions): Plugin<Context> {
   let logger: YogaLogger | undefined;
@@ -102,8 +104,14 @@ export function responseCache({ db, enabled, redis }: ResponseCacheOptions): Plu
             (args.contextValue as YogaInitialContext).params?.query ?? defaultGetDocumentString(args),
           cache: (context) => ({
             get: (key) => store.get(key),
-            set: (key, result, entities, ttl) =>
-              store.set(key, result, [...entities, ...policyOf(context).entities], ttl),
+            set: async (key, result, entities, ttl) => {
+              if (answerSeesEveryWrite(context)) {
+                return store.set(key, result, [...entities, ...policyOf(context).entities], ttl);
+              }
+              // Read on a replica behind a write this gateway made (maybe after that write's
+              // invalidation): returned, not kept, or every caller of the scope would get it.
+              responseCacheSkipped.inc({ reason: 'replica_behind' });
+            },
             invalidate: (entities) => store.invalidate(entities),
           }),
           // No global TTL: it would cap every answer. Answers that no rule covers get the default.

@@ -2,7 +2,7 @@ import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../auth/viewer.js';
 import type { Database } from './client.js';
-import { isReplicaFailure, type ReadRouter } from './replicas.js';
+import { isReplicaFailure, type ReadRoute, type ReadRouter } from './replicas.js';
 
 /** What the routing reads from the request context: who asks, and the HTTP request under it. */
 interface RoutedContext {
@@ -26,6 +26,18 @@ export function callerKey({ viewer, req }: RoutedContext): string {
   return `address:${req?.socket?.remoteAddress ?? 'unknown'}`;
 }
 
+/** Per request context of a routed query: whether its answer sees every write (ReadRouter.seesEveryWrite). */
+const answersSeeEveryWrite = new WeakMap<object, () => boolean>();
+
+/**
+ * Whether the answer computed in this request context includes every write the gateway
+ * made, asked when it is complete: the response cache stores only such answers. True for
+ * contexts no router placed (no replicas, mutations).
+ */
+export function answerSeesEveryWrite(context: object): boolean {
+  return answersSeeEveryWrite.get(context)?.() ?? true;
+}
+
 function replicaFailure(result: ExecutionResult): unknown {
   return result.errors?.find((error) => isReplicaFailure(error));
 }
@@ -37,7 +49,8 @@ function replicaFailure(result: ExecutionResult): unknown {
  * mutation stays on the primary for the whole operation, reads inside it included, and
  * leaves the caller's write position with the router. Subscriptions stay on the primary:
  * their events announce writes a replica may not have replayed yet. Placed before the response
- * cache (a hit then reaches no database and counts no read) and after any plugin that
+ * cache (a hit then reaches no database and counts no read; a miss is stored only if
+ * answerSeesEveryWrite says so once this wrapper is done) and after any plugin that
  * replaces the execute function outright, such as graphql-jit (it would drop this wrapper).
  */
 export function readRouting({ router, databaseContext }: ReadRoutingOptions): Plugin<RoutedContext> {
@@ -46,23 +59,24 @@ export function readRouting({ router, databaseContext }: ReadRoutingOptions): Pl
       const operation = getOperationAST(args.document, args.operationName)?.operation;
       const caller = callerKey(args.contextValue);
       if (operation === 'mutation') {
-        setExecuteFn(async (executionArgs) => {
-          try {
-            return await executeFn(executionArgs);
-          } finally {
-            await router.rememberWrite(caller);
-          }
-        });
+        setExecuteFn(async (executionArgs) =>
+          router.trackWrite(caller, async () => executeFn(executionArgs)),
+        );
       } else if (operation === 'query') {
         setExecuteFn(async (executionArgs) => {
+          const context = executionArgs.contextValue as object;
+          const routeTo = (route: ReadRoute) => {
+            Object.assign(context, databaseContext(route.db));
+            answersSeeEveryWrite.set(context, () => router.seesEveryWrite(route));
+          };
           const route = await router.routeRead(caller);
           if (!route.replica) return executeFn(executionArgs);
-          Object.assign(executionArgs.contextValue as object, databaseContext(route.db));
+          routeTo(route);
           const result = await executeFn(executionArgs);
           const failure = Symbol.asyncIterator in result ? undefined : replicaFailure(result);
           if (failure === undefined) return result;
           const fallback = router.replicaFailed(route.replica, failure);
-          Object.assign(executionArgs.contextValue as object, databaseContext(fallback.db));
+          routeTo(fallback);
           return executeFn(executionArgs);
         });
       }

@@ -39,6 +39,11 @@ export interface ReadRoute {
   target: ReadTarget;
   /** The replica serving the read, for replicaFailed. */
   replica?: ReplicaDatabase;
+  /**
+   * On a replica: a WAL position it had replayed when the read was routed, so one the read
+   * sees (null: not a standby, always current; undefined: never asked).
+   */
+  replayedLsn?: bigint | null;
 }
 
 /** A WAL position (`16/B374D848`) as one number, so positions compare. */
@@ -102,8 +107,19 @@ interface PendingWrite {
 export interface ReadRouter {
   /** The database for one read operation by this caller. */
   routeRead(caller: string): Promise<ReadRoute>;
-  /** After a write by this caller: its reads go to the primary until a replica has replayed it. Never throws. */
-  rememberWrite(caller: string): Promise<void>;
+  /**
+   * Runs a write (a mutation) by this caller. Afterwards its reads go to the primary until a
+   * replica has replayed it, and the write counts for seesEveryWrite.
+   */
+  trackWrite<T>(caller: string, write: () => Promise<T>): Promise<T>;
+  /**
+   * Whether an answer read on this route, now complete, includes every write made through
+   * this router so far: none runs now, and a replica had replayed the newest one when the
+   * read was routed. The response cache stores only such answers: a replica behind a write
+   * would otherwise keep its old answer in the cache after that write's invalidation, for
+   * every caller of the scope and up to the answer's TTL.
+   */
+  seesEveryWrite(route: ReadRoute): boolean;
   /** A read on this replica failed on its connection: marks it down; the read is retried on the returned primary. */
   replicaFailed(replica: ReplicaDatabase, error: unknown): ReadRoute;
   /** Checks every replica now (for /ready): name -> up or down. */
@@ -131,6 +147,11 @@ export function createReadRouter({
   for (const state of states) dbReplicaUp.set({ replica: state.name }, 1);
   const pendingWrites = new Map<string, PendingWrite>();
   let next = 0;
+  /** The primary's position after the newest write through this router (any caller). */
+  let newestWrite: bigint | undefined;
+  /** A write whose position the primary did not give counts as unreplayed until then. */
+  let unknownWriteUntil = 0;
+  let writesInFlight = 0;
 
   function markDown(state: ReplicaState, error: unknown) {
     state.failedAt = Date.now();
@@ -178,6 +199,16 @@ export function createReadRouter({
     return state.check;
   }
 
+  /**
+   * Whether the replica has replayed `lsn`. Its position is asked again only when short of
+   * `lsn` and older than positionCacheMs: replay only moves forward.
+   */
+  async function hasReplayed(state: ReplicaState, lsn: bigint): Promise<boolean> {
+    const reached = () => state.checkedAt > 0 && (state.replayLsn === null || state.replayLsn >= lsn);
+    if (reached() || Date.now() - state.checkedAt <= positionCacheMs) return reached();
+    return (await checkPosition(state)) && reached();
+  }
+
   /** Whether the replica is usable for a caller that must see `lsn` (undefined: nothing to wait for). */
   async function serves(state: ReplicaState, lsn: bigint | undefined): Promise<boolean> {
     if (!state.up) {
@@ -185,10 +216,26 @@ export function createReadRouter({
       if (Date.now() - state.failedAt >= retryDownMs) void checkPosition(state);
       return false;
     }
-    if (lsn === undefined) return true;
-    const reached = () => state.replayLsn === null || state.replayLsn >= lsn;
-    if (Date.now() - state.checkedAt <= positionCacheMs) return reached();
-    return (await checkPosition(state)) && reached();
+    return lsn === undefined || hasReplayed(state, lsn);
+  }
+
+  /** After a write by this caller: notes the primary's position for it and as the newest write. Never throws. */
+  async function rememberWrite(caller: string) {
+    // Without the position (the primary failed right after the write), no replica position
+    // counts as reached: the caller reads from the primary for the whole window.
+    const lsn = await queryRows<{ lsn: string }>(primary, sql`SELECT pg_current_wal_lsn()::text AS lsn`).then(
+      ([row]) => (row ? parseLsn(row.lsn) : NEVER_REPLAYED),
+      () => NEVER_REPLAYED,
+    );
+    if (lsn === NEVER_REPLAYED) unknownWriteUntil = Date.now() + readYourWritesMs;
+    else if (newestWrite === undefined || lsn > newestWrite) newestWrite = lsn;
+    // Re-inserted so the Map's order stays oldest write first.
+    pendingWrites.delete(caller);
+    pendingWrites.set(caller, { lsn, expiresAt: Date.now() + readYourWritesMs });
+    if (pendingWrites.size > maxCallers) {
+      const oldest = pendingWrites.keys().next().value;
+      if (oldest !== undefined) pendingWrites.delete(oldest);
+    }
   }
 
   function pendingLsn(caller: string): bigint | undefined {
@@ -206,30 +253,36 @@ export function createReadRouter({
         const state = states[next++ % states.length] as ReplicaState;
         if (await serves(state, lsn)) {
           dbReads.inc({ target: 'replica' });
-          return { db: state.db, target: 'replica', replica: state };
+          // For seesEveryWrite: asked again only while the replica looks behind the newest write.
+          if (newestWrite !== undefined) await hasReplayed(state, newestWrite);
+          const replayedLsn = state.checkedAt > 0 ? state.replayLsn : undefined;
+          return { db: state.db, target: 'replica', replica: state, replayedLsn };
         }
       }
       dbReads.inc({ target: 'primary' });
       return { db: primary, target: 'primary' };
     },
 
-    async rememberWrite(caller) {
-      // Without the position (the primary failed right after the write), no replica position
-      // counts as reached: the caller reads from the primary for the whole window.
-      const lsn = await queryRows<{ lsn: string }>(
-        primary,
-        sql`SELECT pg_current_wal_lsn()::text AS lsn`,
-      ).then(
-        ([row]) => (row ? parseLsn(row.lsn) : NEVER_REPLAYED),
-        () => NEVER_REPLAYED,
-      );
-      // Re-inserted so the Map's order stays oldest write first.
-      pendingWrites.delete(caller);
-      pendingWrites.set(caller, { lsn, expiresAt: Date.now() + readYourWritesMs });
-      if (pendingWrites.size > maxCallers) {
-        const oldest = pendingWrites.keys().next().value;
-        if (oldest !== undefined) pendingWrites.delete(oldest);
+    async trackWrite(caller, write) {
+      // In flight until its position is noted: a write invalidates the cache before it
+      // answers, and a replica read stored between that and the position would be stale.
+      writesInFlight += 1;
+      try {
+        return await write();
+      } finally {
+        await rememberWrite(caller);
+        writesInFlight -= 1;
       }
+    },
+
+    seesEveryWrite({ target, replayedLsn }) {
+      // A primary answer counts as current. The window this leaves is the one every gateway
+      // without replicas has: a read whose snapshot predates a write's commit, stored after
+      // that write's invalidation (both within the read's few milliseconds), stays until its TTL.
+      if (target === 'primary') return true;
+      if (writesInFlight > 0 || Date.now() < unknownWriteUntil) return false;
+      if (newestWrite === undefined) return true;
+      return replayedLsn === null || (replayedLsn !== undefined && replayedLsn >= newestWrite);
     },
 
     replicaFailed(replica, error) {

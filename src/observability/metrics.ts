@@ -14,6 +14,13 @@ export const responseCacheLookups = new Counter({
   registers: [metricsRegistry],
 });
 
+export const responseCacheSkipped = new Counter({
+  name: 'gateway_response_cache_skipped_total',
+  help: 'Cacheable answers returned but not stored, by reason (replica_behind: read on a replica that had not replayed every write of this gateway)',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
 export const redisUp = new Gauge({
   name: 'gateway_redis_up',
   help: '1 when the configured Redis answered the last check, 0 when it did not',
