@@ -287,6 +287,24 @@ describe('the cost limit', () => {
   });
 });
 
+describe('the page size cap', () => {
+  const RAW_PAGE =
+    'query P($id: ID!, $first: Int) { campaign(id: $id) { snapshots(granularity: RAW, from: "2016-06-01T00:00:00Z", to: "2026-06-01T00:00:00Z", first: $first) { edges { node { snapshotDate } } } } }';
+
+  it('refuses a 10-year RAW range asking for first: 100000 with BAD_USER_INPUT on first; 1000 is answered', async () => {
+    const url = await serve({});
+    const refused = await post(url, { query: RAW_PAGE, variables: { id: ids[0], first: 100_000 } });
+    expect(
+      refused.body.errors.map((error: { extensions: Record<string, unknown> }) => error.extensions),
+    ).toEqual([{ code: 'BAD_USER_INPUT', field: 'first' }]);
+    const largest = await post(url, { query: RAW_PAGE, variables: { id: ids[0], first: 1000 } });
+    expectOk(largest);
+    // the seed's 40 days hold fewer than 1000 snapshots of a campaign: all of them, one page
+    expect(largest.body.data.campaign.snapshots.edges.length).toBeGreaterThan(0);
+    expect(largest.body.data.campaign.snapshots.edges.length).toBeLessThanOrEqual(1000);
+  });
+});
+
 describe('the body size limit', () => {
   const query = '{ campaigns(first: 1) { totalCount } }';
 

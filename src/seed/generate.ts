@@ -100,7 +100,8 @@ export function utcMidnight(instant: Date): Date {
 /** Snapshot cadence while a campaign runs (the contract's rules; see metrics/cadence.ts). */
 export type SeedCadence = 'HOURLY' | 'EVERY_6_HOURS' | 'DAILY';
 
-const STEP_HOURS: Record<SeedCadence, number> = { HOURLY: 1, EVERY_6_HOURS: 6, DAILY: 24 };
+/** Hours between two snapshots of a campaign reporting at the cadence. */
+export const STEP_HOURS: Record<SeedCadence, number> = { HOURLY: 1, EVERY_6_HOURS: 6, DAILY: 24 };
 
 export interface SeedCampaignValues extends CampaignValues {
   id: string;
@@ -249,12 +250,31 @@ export function generateCampaigns(
   return campaigns;
 }
 
+/**
+ * `count` ACTIVE campaigns from `firstIndex` on, each reporting at `cadence` through the whole
+ * window without outages: the bulk benchmark data, whose size is exactly campaigns x days x
+ * snapshots per day. Values come from the same profiles as generateCampaigns' ACTIVE ones.
+ * Campaign i has the id of generateCampaigns' campaign i for the same seed, so a database
+ * holding both needs two seeds.
+ */
+export function generateSteadyCampaigns(
+  count: number,
+  randomSeed: number,
+  window: SeedWindow,
+  { cadence, firstIndex }: { cadence: SeedCadence; firstIndex: number },
+): GeneratedCampaign[] {
+  return Array.from({ length: count }, (_, i) =>
+    generateCampaign(firstIndex + i, randomSeed, window, 'ACTIVE', cadence, true),
+  );
+}
+
 function generateCampaign(
   index: number,
   randomSeed: number,
   window: SeedWindow,
   status: CampaignStatus,
   activeCadenceValue: SeedCadence | undefined,
+  steady = false,
 ): GeneratedCampaign {
   const random = mulberry32(mixSeed(randomSeed, index, 1));
   const id = randomUuid(random);
@@ -384,6 +404,12 @@ function generateCampaign(
     const to = from + Math.round(uniform(random, 24, 72)) * HOUR;
     gaps.push({ from, to });
     at = to + 7 * DAY;
+  }
+
+  // A steady campaign reports from the window's start, also before its programme starts.
+  if (steady) {
+    reportingFrom = start;
+    gaps.length = 0;
   }
 
   const values: SeedCampaignValues = {
