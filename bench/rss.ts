@@ -1,13 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { parseOptions, UsageError } from '../src/cli/command-line.js';
+import { startGatewayProcess } from '../src/cli/gateway-process.js';
 import { MAX_PAGE_SIZE } from '../src/schema/pagination.js';
 import { type BulkSeedPlan, bulkSeed, bulkSeedIsPresent, planCampaigns } from '../src/seed/bulk-seed.js';
 import { utcMidnight } from '../src/seed/generate.js';
-import { freePort } from '../test/helpers/http-server.js';
 import { summarize } from './harness.js';
 
 const USAGE = `usage: DATABASE_URL=postgres://... npm run bench:rss -- [--seconds 30] [--connections 8]
@@ -19,7 +15,6 @@ too deep). Samples the server's RSS every 250 ms; prints start/peak/end RSS, the
 each kind of request got and p50/p95. Use a database you can spare: the 10 years get their
 month partitions (bench/README.md runs it on a copy of bench_1_5m).`;
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DAY = 86_400_000;
 const SAMPLE_MS = 250;
 
@@ -53,31 +48,6 @@ function parseRssArgs(argv: readonly string[]): RssArgs | 'help' {
 }
 
 // The server process: its answers and its resident memory.
-
-/** Resident set size of a process in MiB, from /proc (Linux). */
-function residentMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
-}
-
-async function waitForServer(url: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`gateway exited with ${server.exitCode} before answering`);
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('gateway did not answer within 180 s');
-}
 
 // The requests.
 
@@ -257,32 +227,16 @@ async function main(): Promise<number> {
 
   const end = plan.end;
   const start = new Date(end.getTime() - plan.days * DAY);
-  const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      // all load comes from one address; the per-client rate limit would answer it with 429s
-      RATE_LIMIT_PER_MINUTE: '0',
-      RETENTION_INTERVAL_MINUTES: '0',
-      // the query path's memory, not the response cache's
-      CACHE_ENABLED: 'false',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}/graphql`;
+  // the query path's memory, not the response cache's
+  const server = await startGatewayProcess({ DATABASE_URL: databaseUrl, CACHE_ENABLED: 'false' });
+  const url = server.url;
   try {
-    await waitForServer(url, server);
-    const pid = server.pid ?? 0;
     const kinds = requestKinds(campaign.values.id, start, end);
-    const rss = [residentMiB(pid)];
-    const sampler = setInterval(() => rss.push(residentMiB(pid)), SAMPLE_MS);
+    const rss = [server.residentMiB()];
+    const sampler = setInterval(() => rss.push(server.residentMiB()), SAMPLE_MS);
     const { results, seconds } = await load(url, kinds, args.connections, args.seconds);
     clearInterval(sampler);
-    rss.push(residentMiB(pid));
+    rss.push(server.residentMiB());
 
     console.log(
       `campaign ${campaign.values.id}: ${plan.days * 24} hourly snapshots ${start.toISOString().slice(0, 10)} .. ${end.toISOString().slice(0, 10)}; ` +
@@ -314,10 +268,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
-    }
+    await server.stop();
   }
 }
 

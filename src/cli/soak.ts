@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpLoad, type LoadResult, summarize } from '../../bench/harness.js';
 import { parseOptions, UsageError } from './command-line.js';
+import { startGatewayProcess } from './gateway-process.js';
 
 const USAGE = `usage: npm run soak -- [--seconds 60] [--connections 8] [--write-every 10]
 Starts the gateway as its own process (the embedded database with demo data in a temporary
@@ -48,26 +47,6 @@ function parseSoakArgs(argv: readonly string[]): SoakArgs | 'help' {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Resident set size of a process in MiB, from /proc (Linux). */
-function residentMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-  return kib / 1024;
-}
-
 async function graphql(url: string, query: string, variables: Record<string, unknown> = {}) {
   const response = await fetch(url, {
     method: 'POST',
@@ -77,20 +56,6 @@ async function graphql(url: string, query: string, variables: Record<string, unk
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data as Record<string, unknown>;
-}
-
-async function waitForServer(url: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`gateway exited with ${server.exitCode} before answering`);
-    try {
-      await graphql(url, '{ __typename }');
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  throw new Error('gateway did not answer within 180 s');
 }
 
 /** Every dashboard document with variables for the demo campaigns, and numbered writes. */
@@ -170,28 +135,16 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cmg-soak-'));
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      // All load comes from one address: the per-client rate limit would answer it with 429s.
-      RATE_LIMIT_PER_MINUTE: '0',
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      RETENTION_INTERVAL_MINUTES: '0',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const server = await startGatewayProcess({ DATA_DIR: dataDir }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
-  const base = `http://127.0.0.1:${port}`;
-  const url = `${base}/graphql`;
+  const url = server.url;
+  const base = new URL(url).origin;
   try {
-    await waitForServer(url, server);
     const bodies = await requestBodies(url, args.writeEvery);
-    const pid = server.pid ?? 0;
-    const rss = [residentMiB(pid)];
+    const rss = [server.residentMiB()];
     const phases: LoadResult[] = [];
     let start = 0;
     for (let elapsed = 0; elapsed < args.seconds; elapsed += args.sample) {
@@ -204,7 +157,7 @@ async function main(): Promise<number> {
       });
       start = phase.next;
       phases.push(phase);
-      rss.push(residentMiB(pid));
+      rss.push(server.residentMiB());
     }
     const total = summarize({
       latencies: Float64Array.from(phases.flatMap((phase) => [...phase.latencies])),
@@ -223,10 +176,7 @@ async function main(): Promise<number> {
     console.log(`response cache: ${await cacheHitRatio(base)}`);
     return total.errors === 0 ? 0 : 1;
   } finally {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
-    }
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
