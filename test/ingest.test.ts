@@ -160,6 +160,18 @@ describe('bad input is rejected whole, with a stable code and the offending fiel
       'input[1].campaignId',
     ],
     [
+      'an instant before 2000 (every month written gets a partition: the range is bounded)',
+      () => [ok(0), { ...ok(1), snapshotDate: '1999-12-31T23:59:59Z' }],
+      'BAD_USER_INPUT',
+      'input[1].snapshotDate',
+    ],
+    [
+      'an instant more than a year ahead',
+      () => [{ ...ok(0), snapshotDate: new Date(Date.now() + 367 * 86_400_000).toISOString() }],
+      'BAD_USER_INPUT',
+      'input[0].snapshotDate',
+    ],
+    [
       'a badly shaped details.programInstances',
       () => [{ ...ok(0), details: { programInstances: { activeCount: 'two', totalCount: 3 } } }],
       'BAD_USER_INPUT',

@@ -136,11 +136,10 @@ describe.skipIf(!serverUrl)('bulkSeed (PostgreSQL suite only: set DATABASE_URL t
     const perCampaign = await sql<{ count: number }[]>`
       SELECT count(*)::int AS count FROM campaign_metrics_snapshots GROUP BY campaign_id ORDER BY 1`;
     expect(perCampaign.map((r) => r.count)).toEqual([12, 12, 12, 72]);
-    // the window's month got its partition: nothing landed in DEFAULT
-    const [partitions] = await sql<{ inDefault: number; march: number }[]>`
-      SELECT (SELECT count(*)::int FROM campaign_metrics_snapshots_default) AS "inDefault",
-             (SELECT count(*)::int FROM campaign_metrics_snapshots_2026_03) AS march`;
-    expect(partitions).toEqual({ inDefault: 0, march: PLAN_SNAPSHOTS });
+    // the window's month got its partition, and every row is in it
+    const [partitions] = await sql<{ march: number }[]>`
+      SELECT count(*)::int AS march FROM campaign_metrics_snapshots_2026_03`;
+    expect(partitions).toEqual({ march: PLAN_SNAPSHOTS });
     // the caller's client still parses timestamps (bulkSeed runs drizzle on it for a moment)
     const [newest] = await sql<
       { at: unknown }[]

@@ -2,9 +2,9 @@
 -- snapshot_date (drizzle-kit cannot express partitioning; snapshot.json records the same end
 -- state as drizzle sees it: primary key (campaign_id, snapshot_date), id a plain column).
 -- Upgrades a database with data: the old table is renamed, the partitioned parent gets one
--- partition per month that holds rows plus this month and three ahead, a DEFAULT partition
--- takes any other instant (src/queries/snapshot-partitions.ts splits such months out later),
--- the rows are copied with their ids and created_at (generated columns are recomputed from
+-- partition per month that holds rows plus this month and three ahead (no DEFAULT partition:
+-- it would turn every "newest snapshot" probe into a merge over all partitions; ingest creates
+-- a missing month first, src/queries/snapshot-partitions.ts), the rows are copied with their ids and created_at (generated columns are recomputed from
 -- the same inputs), keys are added after the copy (one index build per partition instead of
 -- row-by-row upkeep) and the old table is dropped.
 ALTER TABLE "campaign_metrics_snapshots" RENAME TO "campaign_metrics_snapshots_unpartitioned";--> statement-breakpoint
@@ -41,7 +41,6 @@ CREATE TABLE "campaign_metrics_snapshots" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 ) PARTITION BY RANGE ("snapshot_date");
 --> statement-breakpoint
-CREATE TABLE "campaign_metrics_snapshots_default" PARTITION OF "campaign_metrics_snapshots" DEFAULT;--> statement-breakpoint
 DO $$
 DECLARE
   month_start timestamp;

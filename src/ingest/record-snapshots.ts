@@ -4,6 +4,7 @@ import { campaigns } from '../db/schema/campaigns.js';
 import type { SnapshotInsert } from '../db/schema/snapshots.js';
 import { ofTenants } from '../queries/capacity-alerts.js';
 import { type SnapshotKey, upsertSnapshotRows } from '../queries/record-snapshots.js';
+import { withSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import { InputError } from './input-error.js';
 import { type SnapshotInput, type SnapshotValues, validateSnapshots } from './validate-snapshots.js';
 
@@ -16,7 +17,8 @@ export interface RecordedSnapshots {
  * The one write path for snapshots (GraphQL mutation and seed alike): validate everything,
  * check every campaign exists among those of `tenantIds` (null: any tenant; a campaign of
  * another tenant is reported exactly like a missing one), then upsert the whole batch in one
- * transaction. full_snapshot = the caller's details plus the campaign's name and status at
+ * transaction (after creating any month partition it needs). full_snapshot = the caller's
+ * details plus the campaign's name and status at
  * write time.
  */
 export async function recordSnapshots(
@@ -39,7 +41,11 @@ export async function recordSnapshots(
     const { details, ...values } = snapshot;
     return { ...values, fullSnapshot: { ...details, campaignName: campaign.name, status: campaign.status } };
   });
-  await db.transaction((tx) => upsertSnapshotRows(tx, rows));
+  await withSnapshotPartitions(
+    db,
+    rows.map((row) => row.snapshotDate),
+    () => db.transaction((tx) => upsertSnapshotRows(tx, rows)),
+  );
   return {
     recorded: rows.length,
     keys: snapshots.map(({ campaignId, snapshotDate }) => ({ campaignId, snapshotDate })),

@@ -59,6 +59,13 @@ export const MAX_SNAPSHOTS_PER_CALL = 10_000;
 
 const MONEY = { precision: 12, scale: 2 };
 
+/**
+ * Instants ingest accepts. Each month written gets its own partition (ingest creates a missing
+ * one), so the range is bounded: one batch of far-flung instants cannot create thousands.
+ */
+const EARLIEST_SNAPSHOT_MS = Date.UTC(2000, 0, 1);
+const LATEST_SNAPSHOT_AHEAD_MS = 366 * 86_400_000;
+
 /** Checks one field of one snapshot; `at` builds the error path. */
 class SnapshotChecker {
   constructor(readonly index: number) {}
@@ -159,7 +166,11 @@ function validateSnapshot(input: SnapshotInput, index: number): SnapshotValues {
   const monetization = input.monetization ?? {};
   const details = input.details ?? {};
   checkDetails(check, details);
-  if (Number.isNaN(input.snapshotDate.getTime())) check.fail('snapshotDate', 'is not a valid instant');
+  const instant = input.snapshotDate.getTime();
+  if (Number.isNaN(instant)) check.fail('snapshotDate', 'is not a valid instant');
+  else if (instant < EARLIEST_SNAPSHOT_MS || instant >= Date.now() + LATEST_SNAPSHOT_AHEAD_MS) {
+    check.fail('snapshotDate', 'must be from 2000-01-01 to one year from now');
+  }
   return {
     campaignId: requireUuid(input.campaignId, check.path('campaignId'), index),
     snapshotDate: input.snapshotDate,

@@ -52,6 +52,13 @@ export function rawBucketStatement(targets: readonly BucketTarget[], query: Snap
     keysetLabels.push(sql`label < ${at(before)}`);
   }
   const rows = allOf([...inRange, ...keysetRows]);
+  // The range again for the FIRST/LAST probes: on the month-partitioned table an unbounded
+  // probe is planned over every partition of the campaign (a hash join reading all its rows).
+  const probeRange = (alias: 'f' | 'l') =>
+    allOf([
+      ...(from ? [sql`${raw(alias)}.snapshot_date >= ${at(from)}`] : []),
+      ...(to ? [sql`${raw(alias)}.snapshot_date < ${at(to)}`] : []),
+    ]);
 
   const page =
     rank === 0
@@ -61,7 +68,14 @@ export function rawBucketStatement(targets: readonly BucketTarget[], query: Snap
         FROM campaign_metrics_snapshots s
         WHERE ${rows}
         ORDER BY s.snapshot_date ${order} LIMIT ${limit}`
-      : groupedPage(selection, label, rows, allOf(keysetLabels), sql`ORDER BY label ${order} LIMIT ${limit}`);
+      : groupedPage(
+          selection,
+          label,
+          rows,
+          probeRange,
+          allOf(keysetLabels),
+          sql`ORDER BY label ${order} LIMIT ${limit}`,
+        );
 
   const totalCount = query.withTotalCount
     ? sql`(SELECT count(*)::int FROM (
@@ -112,6 +126,7 @@ function groupedPage(
   selection: BucketSelection,
   label: SQL,
   rows: SQL,
+  probeRange: (alias: 'f' | 'l') => SQL,
   labelFilter: SQL,
   orderAndLimit: SQL,
 ): SQL {
@@ -137,7 +152,8 @@ function groupedPage(
   const probe = (alias: 'f' | 'l', instant: 'first_at' | 'last_at') =>
     endpoints.some((column) => column.startsWith(`${alias}.`))
       ? sql`LEFT JOIN campaign_metrics_snapshots ${raw(alias)}
-              ON ${raw(alias)}.campaign_id = k.campaign_id AND ${raw(alias)}.snapshot_date = g.${raw(instant)}`
+              ON ${raw(alias)}.campaign_id = k.campaign_id AND ${raw(alias)}.snapshot_date = g.${raw(instant)}
+                 AND ${probeRange(alias)}`
       : sql``;
   return sql`
     SELECT g.* ${raw(endpoints.map((column) => `, ${column}`).join(''))}

@@ -174,8 +174,7 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
 }
 
 /**
- * Partition upkeep on the retention schedule: create the months ahead (and split out any
- * month stranded in DEFAULT), then drop the month partitions the run left empty. A month
+ * Partition upkeep on the retention schedule: create the months ahead, then drop the month partitions the run left empty. A month
  * goes only when it ends before the raw tier's cutoff of every campaign (the high-value one
  * is the oldest) and holds no row at all, so nothing a read could see is removed.
  */

@@ -249,7 +249,7 @@ async function withDrizzle<T>(sql: postgres.Sql, work: (db: Database) => Promise
 /**
  * Loads the plan into the database at `sql` (migrated, PostgreSQL): upserts its campaigns,
  * removes snapshots they already have (a rerun or an interrupted load), creates the month
- * partitions of the window (else the rows would land in the DEFAULT partition), then streams
+ * partitions of the window (COPY would fail on a month without one), then streams
  * the snapshots with COPY ... FROM STDIN into the parent campaign_metrics_snapshots, which
  * routes them, `streams` statements at once, and ANALYZEs. The same plan always
  * yields the same rows. `onProgress` gets the snapshot rows sent so far.

@@ -15,7 +15,7 @@ const DEMO = { campaigns: 12, days: 120 };
  * time). A PostgreSQL server is migrated by `npm run migrate`; starting against one that is
  * not is a configuration error, not something to do behind the operator's back. Either way
  * the snapshot table's month partitions are then brought up to date (this month and three
- * ahead, months stranded in the DEFAULT partition split out): routine upkeep, not a schema
+ * ahead): routine upkeep, not a schema
  * change, and safe while other instances start too.
  */
 export async function prepareDatabase(
