@@ -6,21 +6,62 @@ import type { Sql } from 'postgres';
  * SQL of capacity alerts (the alerts question and the dashboard's alerts widget).
  */
 
+/** One campaign the requests rotate over, with its zone (PostGraphile truncates in the session zone). */
+export interface RotatingCampaign {
+  id: string;
+  timeZone: string;
+}
+
+/** A page of `PAGE_SIZE` campaigns by id, as each side names it. */
+export interface Page {
+  /** The id before the page (null: the first page); the SQL side's keyset. */
+  afterId: string | null;
+  gatewayCursor: string | null;
+  postgraphileCursor: string | null;
+}
+
+export const PAGE_SIZE = 50;
+
+/** What requests rotate over, identical for every side. */
+export interface Rotation {
+  /** Campaigns that reported in the last 90 days, in a fixed shuffled order. */
+  campaigns: readonly RotatingCampaign[];
+  /** Every page of campaigns by id. */
+  pages: readonly Page[];
+}
+
+/** One request of a question, as each side asks it. */
+export interface Turn {
+  /** Names the request in a check's message ("campaign <id>", "page 3"). */
+  label: string;
+  /** Variables of the gateway's document. */
+  variables: Record<string, unknown>;
+  /** The hand-written SQL answer (what the SQL harness times). */
+  sql(db: Sql): Promise<unknown>;
+  /** Variables (and headers) of PostGraphile's document, when the question has one. */
+  postgraphile?: { variables: Record<string, unknown>; headers?: Record<string, string> };
+}
+
+/** PostGraphile's document for a question and how its answer becomes the canonical one. */
+export interface PostgraphileSide {
+  document: string;
+  canonical(data: Record<string, unknown>): unknown;
+  /** Set when PostGraphile cannot give the same answer: why (the check says "differs"); timed anyway. */
+  differs?: string;
+}
+
 export interface Question {
   key: string;
   label: string;
-  /** The issue's target for the gateway's p95, in ms (null: no target, reference only). */
-  targetP95Ms: number | null;
-  /** Requests rotate over the campaign ids; false: every request asks the same. */
-  perCampaign: boolean;
   /** The GraphQL document sent to the gateway. */
   document: string;
-  variables(campaignId: string): Record<string, unknown>;
-  /** The hand-written SQL answer (what the SQL harness times). */
-  sql(db: Sql, campaignId: string): Promise<unknown>;
+  /** The requests, in rotation order (one when every request asks the same). */
+  turns(rotation: Rotation): Turn[];
   /** Canonical answers; undefined: not compared (the HTTP floor). */
   fromSql?(raw: unknown): unknown;
   fromGateway?(data: Record<string, unknown>): unknown;
+  /** PostGraphile's side, or why it cannot express the question. */
+  postgraphile: PostgraphileSide | { unsupported: string };
 }
 
 /** Where the measured data ends, and the ranges asked of it. */
@@ -31,7 +72,12 @@ export interface BenchWindow {
   from90: Date;
   /** The calendar year of the newest snapshot (year over year compares it with the one before). */
   year: number;
+  /** 52 whole weeks (Monday to Monday, local) in WEEK_ZONE, the last one starting before `end`. */
+  weeks: { zone: string; from: Date; to: Date };
 }
+
+/** The non-UTC zone of the week question (DST shifts two of its weeks). */
+export const WEEK_ZONE = 'America/New_York';
 
 const DAY_MS = 86_400_000;
 
@@ -42,7 +88,49 @@ export function benchWindow(newestSnapshot: Date): BenchWindow {
     from30: new Date(end.getTime() - 30 * DAY_MS),
     from90: new Date(end.getTime() - 90 * DAY_MS),
     year: new Date(end.getTime() - 1).getUTCFullYear(),
+    weeks: weeksBefore(end, WEEK_ZONE, 52),
   };
+}
+
+/** The local calendar date of an instant in a zone, as a UTC midnight. */
+function localDate(instant: Date, zone: string): Date {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant);
+  return new Date(`${parts}T00:00:00Z`);
+}
+
+/** The instant of local midnight of `date` (a UTC midnight naming the local date) in a zone. */
+function zonedMidnight(date: Date, zone: string): Date {
+  const offsetAt = (instant: number) => {
+    const wall = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .format(instant)
+      .replace(', ', 'T');
+    return new Date(`${wall}Z`).getTime() - instant;
+  };
+  // midnight is never inside a DST gap in the zones used here, so two steps settle the offset
+  const guess = date.getTime() - offsetAt(date.getTime());
+  return new Date(date.getTime() - offsetAt(guess));
+}
+
+function weeksBefore(end: Date, zone: string, count: number): BenchWindow['weeks'] {
+  const today = localDate(end, zone);
+  const mondayOffset = (today.getUTCDay() + 6) % 7;
+  const lastMonday = new Date(today.getTime() - mondayOffset * DAY_MS);
+  const firstMonday = new Date(lastMonday.getTime() - count * 7 * DAY_MS);
+  return { zone, from: zonedMidnight(firstMonday, zone), to: zonedMidnight(lastMonday, zone) };
 }
 
 const documentsFolder = new URL('../documents/', import.meta.url);

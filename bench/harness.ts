@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
  * The two load harnesses. Both keep `connections` requests in flight for a bounded time,
  * rotating the same request list, and record every request's latency (ms, float):
  * - HTTP: autocannon in a worker thread (its own event loop, so the load generator does not
- *   queue behind the gateway it measures), against the in-process gateway on localhost;
+ *   queue behind the server it measures), against the in-process gateway or PostGraphile on
+ *   localhost;
  * - SQL: a plain loop per connection through postgres.js, timing each question's statements.
  * The caller runs a discarded warm-up phase first (the SQL harness does it itself).
  */
@@ -48,7 +49,7 @@ const require = createRequire(import.meta.url);
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const autocannon = require(workerData.autocannonPath);
-const { url, bodies, connections, seconds, start } = workerData;
+const { url, bodies, headers, connections, seconds, start } = workerData;
 let next = start;
 const latencies = [];
 let errors = 0;
@@ -65,7 +66,9 @@ const instance = autocannon(
     requests: [
       {
         setupRequest: (request) => {
-          request.body = bodies[next++ % bodies.length];
+          const index = next++ % bodies.length;
+          request.body = bodies[index];
+          if (headers && headers[index]) request.headers = { ...request.headers, ...headers[index] };
           return request;
         },
       },
@@ -98,8 +101,10 @@ instance.on('reqMismatch', () => {
 
 export interface HttpLoadOptions {
   url: string;
-  /** Request bodies, sent in rotation (one per campaign, or one). */
+  /** Request bodies, sent in rotation (one per campaign or page, or one). */
   bodies: readonly string[];
+  /** Extra headers of each body (same positions), when some need them. */
+  headers?: readonly (Record<string, string> | undefined)[];
   connections: number;
   seconds: number;
   /** Position in `bodies` to start from. */

@@ -1,240 +1,195 @@
-import { ALERTS_SQL, type BenchWindow, iso, num, type Question, readDocument, text } from './common.js';
+import type { Sql } from 'postgres';
+import { seriesQuestion, weeksQuestion, yearOverYearQuestion } from './bucket-questions.js';
+import {
+  ALERTS_SQL,
+  type BenchWindow,
+  iso,
+  num,
+  PAGE_SIZE,
+  type Question,
+  readDocument,
+  text,
+} from './common.js';
 import { dashboardQuestion } from './dashboard.js';
 
 /**
- * The questions `npm run bench` asks, each twice: as a GraphQL document over HTTP to the
- * gateway, and as hand-written SQL through postgres.js that answers the same question
- * (same campaign, range, zone, statistic, gap fill and order). `fromGateway` and `fromSql`
- * turn both answers into one canonical JSON shape, compared once per question before any
- * timing so the comparison is honest.
+ * The questions `npm run bench` asks, each of up to three sides: a GraphQL document over HTTP
+ * to the gateway, hand-written SQL through postgres.js that answers the same question (same
+ * campaigns, range, zone, statistic, gap fill and order), and PostGraphile's document where
+ * PostGraphile can express it. `fromGateway`, `fromSql` and `postgraphile.canonical` turn the
+ * answers into one canonical JSON shape, compared once per question before any timing.
+ * Bucket questions are in bucket-questions.ts, the dashboard page in dashboard.ts.
  */
 
 type Row = Record<string, unknown>;
 type Rows = readonly Row[];
 
-const DAY_MS = 86_400_000;
+// ---------------------------------------------------------------------------------------
+// The floor: what HTTP + GraphQL cost with no field resolved, beside one SQL round trip
+
+function floorQuestion(): Question {
+  return {
+    key: 'floor',
+    label: 'floor: { __typename } vs SELECT 1',
+    document: 'query Floor { __typename }',
+    turns: () => [
+      { label: 'floor', variables: {}, sql: (db) => db`SELECT 1 AS one`, postgraphile: { variables: {} } },
+    ],
+    postgraphile: { document: 'query Floor { __typename }', canonical: () => null },
+  };
+}
 
 // ---------------------------------------------------------------------------------------
-// Latest snapshot of one campaign (the overview KPIs of document 01, for one campaign)
+// Latest snapshot of a page of 50 campaigns (document 01's fields)
 
-const LATEST_DOCUMENT = `# The latest numbers of one campaign (document 01's fields, for one campaign).
-query LatestSnapshot($id: ID!) {
-  campaign(id: $id) {
-    id
-    name
-    latestSnapshot {
-      snapshotDate
-      volunteers { current target utilization }
-      beneficiaries { current target utilization }
-      sessions { current target utilization }
-      budget { allocated spent remaining utilization }
-      impact { sroiScore averageVisScore totalHoursLogged totalSessionsCompleted }
+/** Snapshot columns of the latest question, as the SQL names them. */
+const LATEST_COLUMNS = [
+  'snapshot_date',
+  'volunteers_current',
+  'volunteers_target',
+  'volunteers_utilization',
+  'beneficiaries_current',
+  'beneficiaries_target',
+  'beneficiaries_utilization',
+  'sessions_current',
+  'sessions_target',
+  'sessions_utilization',
+  'budget_allocated',
+  'budget_spent',
+  'budget_remaining',
+  'budget_utilization',
+  'sroi_score',
+  'average_vis_score',
+  'total_hours_logged',
+  'total_sessions_completed',
+] as const;
+
+type LatestColumn = (typeof LATEST_COLUMNS)[number];
+
+const camelCase = (column: string) =>
+  column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+const LATEST_FIELDS = `snapshotDate
+          volunteers { current target utilization }
+          beneficiaries { current target utilization }
+          sessions { current target utilization }
+          budget { allocated spent remaining utilization }
+          impact { sroiScore averageVisScore totalHoursLogged totalSessionsCompleted }`;
+
+const LATEST_DOCUMENT = `# The latest numbers of a page of campaigns (document 01's fields).
+query LatestOfPage($first: Int!, $after: String) {
+  campaigns(first: $first, after: $after) {
+    edges {
+      node {
+        id
+        name
+        latestSnapshot {
+          ${LATEST_FIELDS}
+        }
+      }
     }
   }
 }
 `;
 
-function latestQuestion(): Question {
-  const capacity = (row: Row, prefix: string) => ({
-    current: num(row[`${prefix}_current`]),
-    target: num(row[`${prefix}_target`]),
-    utilization: num(row[`${prefix}_utilization`]),
+const POSTGRAPHILE_LATEST = `# The newest snapshot of each campaign of the page: first 1 by snapshot date, descending.
+query LatestOfPage($first: Int!, $after: Cursor) {
+  allCampaigns(first: $first, after: $after, orderBy: PRIMARY_KEY_ASC) {
+    nodes {
+      rowId
+      name
+      campaignMetricsSnapshotsByCampaignId(first: 1, orderBy: SNAPSHOT_DATE_DESC) {
+        nodes { ${LATEST_COLUMNS.map(camelCase).join(' ')} }
+      }
+    }
+  }
+}
+`;
+
+/** The canonical latest snapshot from a row of the latest columns (or null). */
+function latestSnapshot(column: (name: LatestColumn) => unknown) {
+  const snapshotDate = column('snapshot_date');
+  if (snapshotDate === null || snapshotDate === undefined) return null;
+  const capacity = (prefix: 'volunteers' | 'beneficiaries' | 'sessions') => ({
+    current: num(column(`${prefix}_current`)),
+    target: num(column(`${prefix}_target`)),
+    utilization: num(column(`${prefix}_utilization`)),
   });
   return {
-    key: 'latest',
-    label: 'latest snapshot, one campaign',
-    targetP95Ms: 5,
-    perCampaign: true,
+    snapshotDate: iso(snapshotDate),
+    volunteers: capacity('volunteers'),
+    beneficiaries: capacity('beneficiaries'),
+    sessions: capacity('sessions'),
+    budget: {
+      allocated: text(column('budget_allocated')),
+      spent: text(column('budget_spent')),
+      remaining: text(column('budget_remaining')),
+      utilization: num(column('budget_utilization')),
+    },
+    impact: {
+      sroiScore: num(column('sroi_score')),
+      averageVisScore: num(column('average_vis_score')),
+      totalHoursLogged: num(column('total_hours_logged')),
+      totalSessionsCompleted: num(column('total_sessions_completed')),
+    },
+  };
+}
+
+function latestOfPage(db: Sql, afterId: string | null) {
+  return db`
+    SELECT c.id, c.name, s.*
+    FROM (
+      SELECT id, name FROM campaigns
+      ${afterId === null ? db`` : db`WHERE id > ${afterId}::uuid`}
+      ORDER BY id LIMIT ${PAGE_SIZE}
+    ) c
+    LEFT JOIN LATERAL (
+      SELECT ${db(LATEST_COLUMNS)}
+      FROM campaign_metrics_snapshots x
+      WHERE x.campaign_id = c.id
+      ORDER BY x.snapshot_date DESC
+      LIMIT 1
+    ) s ON true
+    ORDER BY c.id`;
+}
+
+function latestQuestion(): Question {
+  return {
+    key: 'latest-50',
+    label: `latest snapshot of a page of ${PAGE_SIZE} campaigns`,
     document: LATEST_DOCUMENT,
-    variables: (id) => ({ id }),
-    sql: (db, id) => db`
-      SELECT c.id, c.name, s.*
-      FROM campaigns c
-      LEFT JOIN LATERAL (
-        SELECT snapshot_date,
-               volunteers_current, volunteers_target, volunteers_utilization,
-               beneficiaries_current, beneficiaries_target, beneficiaries_utilization,
-               sessions_current, sessions_target, sessions_utilization,
-               budget_allocated, budget_spent, budget_remaining, budget_utilization,
-               sroi_score, average_vis_score, total_hours_logged, total_sessions_completed
-        FROM campaign_metrics_snapshots x
-        WHERE x.campaign_id = c.id
-        ORDER BY x.snapshot_date DESC
-        LIMIT 1
-      ) s ON true
-      WHERE c.id = ${id}::uuid`,
-    fromSql: (raw) => {
-      const [row] = raw as Rows;
-      if (!row) return { campaign: null };
-      return {
-        campaign: {
-          id: row.id,
-          name: row.name,
-          latestSnapshot:
-            row.snapshot_date === null
-              ? null
-              : {
-                  snapshotDate: iso(row.snapshot_date),
-                  volunteers: capacity(row, 'volunteers'),
-                  beneficiaries: capacity(row, 'beneficiaries'),
-                  sessions: capacity(row, 'sessions'),
-                  budget: {
-                    allocated: text(row.budget_allocated),
-                    spent: text(row.budget_spent),
-                    remaining: text(row.budget_remaining),
-                    utilization: num(row.budget_utilization),
-                  },
-                  impact: {
-                    sroiScore: num(row.sroi_score),
-                    averageVisScore: num(row.average_vis_score),
-                    totalHoursLogged: num(row.total_hours_logged),
-                    totalSessionsCompleted: num(row.total_sessions_completed),
-                  },
-                },
-        },
-      };
+    turns: (rotation) =>
+      rotation.pages.map((page, index) => ({
+        label: `page ${index + 1}`,
+        variables: { first: PAGE_SIZE, after: page.gatewayCursor },
+        sql: (db) => latestOfPage(db, page.afterId),
+        postgraphile: { variables: { first: PAGE_SIZE, after: page.postgraphileCursor } },
+      })),
+    fromSql: (raw) =>
+      (raw as Rows).map((row) => ({
+        id: row.id,
+        name: row.name,
+        latestSnapshot: latestSnapshot((column) => row[column]),
+      })),
+    fromGateway: (data) =>
+      (data.campaigns as { edges: { node: Row }[] }).edges.map(({ node }) => ({
+        ...node,
+        latestSnapshot: node.latestSnapshot
+          ? { ...(node.latestSnapshot as Row), snapshotDate: iso((node.latestSnapshot as Row).snapshotDate) }
+          : null,
+      })),
+    postgraphile: {
+      document: POSTGRAPHILE_LATEST,
+      canonical: (data) =>
+        (data.allCampaigns as { nodes: Row[] }).nodes.map((node) => {
+          const [snapshot] = (node.campaignMetricsSnapshotsByCampaignId as { nodes: Row[] }).nodes;
+          return {
+            id: node.rowId,
+            name: node.name,
+            latestSnapshot: snapshot ? latestSnapshot((column) => snapshot[camelCase(column)]) : null,
+          };
+        }),
     },
-    fromGateway: (data) => data,
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// Daily series (document 04: four capacity metrics, LAST per local day, gaps carried forward)
-
-const SERIES_METRICS = [
-  'volunteers_current',
-  'beneficiaries_current',
-  'volunteers_target',
-  'beneficiaries_target',
-] as const;
-
-function seriesQuestion(days: 30 | 90, from: Date, to: Date, targetP95Ms: number): Question {
-  return {
-    key: `series-${days}d`,
-    label: `${days}-day daily series, one campaign`,
-    targetP95Ms,
-    perCampaign: true,
-    document: readDocument('04-capacity-trend.graphql'),
-    variables: (id) => ({ id, from: from.toISOString(), to: to.toISOString(), granularity: 'DAY' }),
-    // Every local day that overlaps [from, to) (an hourly walk plus the last instant hits each
-    // of them, as days last at least 23 hours), the LAST snapshot of each day (DISTINCT ON
-    // over the (campaign_id, snapshot_date) index range), and empty days carrying the last
-    // non-empty day forward (runs of days counted from each day with data).
-    sql: (db, id) => db`
-      WITH c AS (SELECT id, time_zone FROM campaigns WHERE id = ${id}::uuid),
-      days AS (
-        SELECT DISTINCT date_trunc('day', g.at, c.time_zone) AS day
-        FROM c, (
-          SELECT generate_series(${from.toISOString()}::timestamptz,
-                                 ${to.toISOString()}::timestamptz - interval '1 hour',
-                                 interval '1 hour') AS at
-          UNION ALL SELECT ${to.toISOString()}::timestamptz - interval '1 microsecond'
-        ) g
-      ),
-      last_per_day AS (
-        SELECT DISTINCT ON (1) date_trunc('day', s.snapshot_date, c.time_zone) AS day,
-               s.volunteers_current, s.beneficiaries_current, s.volunteers_target, s.beneficiaries_target
-        FROM c JOIN campaign_metrics_snapshots s ON s.campaign_id = c.id
-        WHERE s.snapshot_date >= ${from.toISOString()}::timestamptz
-          AND s.snapshot_date < ${to.toISOString()}::timestamptz
-        ORDER BY 1, s.snapshot_date DESC
-      ),
-      runs AS (
-        SELECT d.day, l.volunteers_current, l.beneficiaries_current, l.volunteers_target,
-               l.beneficiaries_target, count(l.day) OVER (ORDER BY d.day) AS run
-        FROM days d LEFT JOIN last_per_day l ON l.day = d.day
-      )
-      SELECT (SELECT id FROM c) AS id, (SELECT time_zone FROM c) AS time_zone, day,
-             max(volunteers_current) OVER (PARTITION BY run) AS volunteers_current,
-             max(beneficiaries_current) OVER (PARTITION BY run) AS beneficiaries_current,
-             max(volunteers_target) OVER (PARTITION BY run) AS volunteers_target,
-             max(beneficiaries_target) OVER (PARTITION BY run) AS beneficiaries_target
-      FROM runs
-      ORDER BY day`,
-    fromSql: (raw) => {
-      const rows = raw as Rows;
-      const first = rows[0];
-      if (!first) return { campaign: null };
-      return {
-        campaign: {
-          id: first.id,
-          series: {
-            granularity: 'DAY',
-            timeZone: first.time_zone,
-            timestamps: rows.map((row) => iso(row.day)),
-            columns: SERIES_METRICS.map((column) => ({
-              metric: column.toUpperCase(),
-              values: rows.map((row) => num(row[column])),
-            })),
-          },
-        },
-      };
-    },
-    fromGateway: (data) => data,
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// Year over year (document 13: BUDGET_SPENT, LAST per ISO week, this year beside the last)
-
-function yearOverYearQuestion(year: number): Question {
-  // Wide enough for every ISO week of both years in any zone; weeks are then picked by label.
-  const from = new Date(Date.UTC(year - 1, 0, 1) - 7 * DAY_MS).toISOString();
-  const to = new Date(Date.UTC(year + 1, 0, 1) + 7 * DAY_MS).toISOString();
-  return {
-    key: 'year-over-year',
-    label: 'year over year (ISO weeks), one campaign',
-    targetP95Ms: 20,
-    perCampaign: true,
-    document: readDocument('13-year-over-year.graphql'),
-    variables: (id) => ({ id, year }),
-    // One scan of both years: LAST per local ISO week (DISTINCT ON), labelled by ISO year and
-    // week of the week's local start; the two yearly bucket sets joined by week number over
-    // the weeks of the year asked for (December 28 lies in its last ISO week).
-    sql: (db, id) => db`
-      WITH c AS (SELECT id, time_zone FROM campaigns WHERE id = ${id}::uuid),
-      weeks AS (
-        SELECT DISTINCT ON (1) date_trunc('week', s.snapshot_date, c.time_zone) AS week_start,
-               s.budget_spent AS value
-        FROM c JOIN campaign_metrics_snapshots s ON s.campaign_id = c.id
-        WHERE s.snapshot_date >= ${from}::timestamptz AND s.snapshot_date < ${to}::timestamptz
-        ORDER BY 1, s.snapshot_date DESC
-      ),
-      labelled AS (
-        SELECT extract(isoyear FROM w.week_start AT TIME ZONE c.time_zone)::int AS iso_year,
-               extract(week FROM w.week_start AT TIME ZONE c.time_zone)::int AS week, w.value
-        FROM weeks w, c
-      ),
-      current_year AS (SELECT week, value FROM labelled WHERE iso_year = ${year}::int),
-      previous_year AS (SELECT week, value FROM labelled WHERE iso_year = ${year - 1}::int)
-      SELECT (SELECT id FROM c) AS id, (SELECT time_zone FROM c) AS time_zone, p.week AS period,
-             cur.value AS current, prev.value AS previous,
-             CASE WHEN cur.value IS NULL OR prev.value IS NULL OR prev.value = 0 THEN NULL
-                  ELSE (cur.value::float8 - prev.value::float8) / prev.value::float8 END AS change
-      FROM generate_series(1, extract(week FROM make_date(${year}::int, 12, 28))::int) AS p(week)
-      LEFT JOIN current_year cur ON cur.week = p.week
-      LEFT JOIN previous_year prev ON prev.week = p.week
-      ORDER BY p.week`,
-    fromSql: (raw) => {
-      const rows = raw as Rows;
-      const first = rows[0];
-      return {
-        campaign: {
-          id: first?.id,
-          yearOverYear: {
-            year,
-            previousYear: year - 1,
-            granularity: 'WEEK',
-            timeZone: first?.time_zone,
-            periods: rows.map((row) => num(row.period)),
-            current: rows.map((row) => num(row.current)),
-            previous: rows.map((row) => num(row.previous)),
-            change: rows.map((row) => num(row.change)),
-          },
-        },
-      };
-    },
-    fromGateway: (data) => data,
   };
 }
 
@@ -246,11 +201,14 @@ function capacityAlertsQuestion(threshold: number, first: number): Question {
   return {
     key: 'capacity-alerts',
     label: 'capacity alerts, all campaigns',
-    targetP95Ms: 30,
-    perCampaign: false,
     document: readDocument('08-capacity-alerts-widget.graphql'),
-    variables: () => ({ threshold, first }),
-    sql: (db) => db.unsafe(statement, [threshold], { prepare: true }),
+    turns: () => [
+      {
+        label: 'all campaigns',
+        variables: { threshold, first },
+        sql: (db) => db.unsafe(statement, [threshold], { prepare: true }),
+      },
+    ],
     fromSql: (raw) => {
       const rows = raw as Rows;
       return {
@@ -284,21 +242,103 @@ function capacityAlertsQuestion(threshold: number, first: number): Question {
         },
       };
     },
+    postgraphile: {
+      unsupported:
+        "needs each campaign's newest snapshot, seven resources unpivoted, filtered by utilization and ordered across campaigns: not expressible without custom SQL (a view or function)",
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------
-// The floor: what HTTP + GraphQL cost with no field resolved, beside one SQL round trip
+// Comparison of 50 campaigns (document 10: AVG over 30 days, rank, percentile, cohort mean)
 
-function floorQuestion(): Question {
+const COMPARED_METRICS = [
+  ['VOLUNTEERS_UTILIZATION', 'volunteers_utilization'],
+  ['BUDGET_UTILIZATION', 'budget_utilization'],
+  ['SROI_SCORE', 'sroi_score'],
+  ['AVERAGE_VIS_SCORE', 'average_vis_score'],
+] as const;
+
+/**
+ * Per campaign the plain mean of each metric over [from, to) (numeric, then float8, like the
+ * gateway), unpivoted to one row per metric; rank = 1 + values strictly greater, percentile =
+ * share of the other members strictly lower (1 for a cohort of one), null values unranked.
+ */
+const COMPARE_SQL = `
+  WITH k AS (SELECT * FROM unnest($1::uuid[]) WITH ORDINALITY AS k(id, ord)),
+  means AS (
+    SELECT k.ord, c.id, c.name, c.status, a.*
+    FROM k JOIN campaigns c ON c.id = k.id
+    CROSS JOIN LATERAL (
+      SELECT ${COMPARED_METRICS.map(([, column], i) => `avg(s.${column})::float8 AS m${i}`).join(', ')}
+      FROM campaign_metrics_snapshots s
+      WHERE s.campaign_id = k.id AND s.snapshot_date >= $2::timestamptz AND s.snapshot_date < $3::timestamptz
+    ) a
+  ),
+  metric_values AS (
+    SELECT means.ord, means.id, means.name, means.status, m.metric_ord, m.metric, m.value
+    FROM means CROSS JOIN LATERAL (VALUES
+      ${COMPARED_METRICS.map(([metric], i) => `(${i}, '${metric}', means.m${i})`).join(', ')}
+    ) m(metric_ord, metric, value)
+  ),
+  ranked AS (
+    SELECT metric_values.*,
+           rank() OVER (PARTITION BY metric_ord, value IS NULL ORDER BY value DESC) AS rank_down,
+           rank() OVER (PARTITION BY metric_ord, value IS NULL ORDER BY value ASC) AS rank_up,
+           count(value) OVER (PARTITION BY metric_ord) AS cohort,
+           avg(value) OVER (PARTITION BY metric_ord) AS cohort_average
+    FROM metric_values
+  )
+  SELECT ord, id, name, status, metric, value, cohort_average,
+         CASE WHEN value IS NOT NULL THEN rank_down END AS rank,
+         CASE WHEN value IS NULL THEN NULL WHEN cohort = 1 THEN 1::float8
+              ELSE (rank_up - 1)::float8 / (cohort - 1)::float8 END AS percentile
+  FROM ranked
+  ORDER BY ord, metric_ord`;
+
+function compareQuestion(from: Date, to: Date): Question {
   return {
-    key: 'floor',
-    label: 'floor: { __typename } vs SELECT 1',
-    targetP95Ms: null,
-    perCampaign: false,
-    document: 'query Floor { __typename }',
-    variables: () => ({}),
-    sql: (db) => db`SELECT 1 AS one`,
+    key: 'compare-50',
+    label: `comparison of ${PAGE_SIZE} campaigns, 30-day means`,
+    document: readDocument('10-comparison-table.graphql'),
+    turns: ({ campaigns }) => {
+      const groups = Math.max(1, Math.floor(campaigns.length / PAGE_SIZE));
+      return Array.from({ length: groups }, (_, group) => {
+        const ids = campaigns.slice(group * PAGE_SIZE, (group + 1) * PAGE_SIZE).map((c) => c.id);
+        return {
+          label: `campaigns ${group * PAGE_SIZE + 1}-${group * PAGE_SIZE + ids.length} of the rotation`,
+          variables: { ids, from: from.toISOString(), to: to.toISOString() },
+          sql: (db) =>
+            db.unsafe(COMPARE_SQL, [`{${ids.join(',')}}`, from.toISOString(), to.toISOString()], {
+              prepare: true,
+            }),
+        };
+      });
+    },
+    fromSql: (raw) => {
+      const rows = raw as Rows;
+      const campaigns = new Map<unknown, { campaign: Row; values: Row[] }>();
+      for (const row of rows) {
+        let entry = campaigns.get(row.ord);
+        if (!entry) {
+          entry = { campaign: { id: row.id, name: row.name, status: row.status }, values: [] };
+          campaigns.set(row.ord, entry);
+        }
+        entry.values.push({
+          metric: row.metric,
+          value: num(row.value),
+          rank: num(row.rank),
+          percentile: num(row.percentile),
+          cohortAverage: num(row.cohort_average),
+        });
+      }
+      return { compareCampaigns: [...campaigns.values()] };
+    },
+    fromGateway: (data) => data,
+    postgraphile: {
+      unsupported:
+        "amber's conditions are equalities (50 ids = 50 aliased aggregates) and ranks, percentiles and cohort means are window functions: the client would compute them",
+    },
   };
 }
 
@@ -306,10 +346,12 @@ export function createQuestions(window: BenchWindow): Question[] {
   return [
     floorQuestion(),
     latestQuestion(),
-    seriesQuestion(30, window.from30, window.end, 10),
-    seriesQuestion(90, window.from90, window.end, 15),
+    seriesQuestion(30, window.from30, window.end),
+    seriesQuestion(90, window.from90, window.end),
+    weeksQuestion(window.weeks),
     capacityAlertsQuestion(0.8, 20),
+    compareQuestion(window.from30, window.end),
     yearOverYearQuestion(window.year),
-    dashboardQuestion(window, 50),
+    dashboardQuestion(window, PAGE_SIZE),
   ];
 }

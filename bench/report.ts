@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Sql } from 'postgres';
 import type { BenchWindow, Question } from './common.js';
 import type { Summary } from './harness.js';
+import { checkSnapshotScans, describePlanCheck, type PlanCheck } from './plans.js';
 
 /** Comparison of answers, EXPLAIN files and the run table in bench/README.md. */
 
@@ -20,24 +21,39 @@ export interface Explained extends Captured {
   sharedRead: number;
 }
 
+export type Side = 'gateway' | 'sql' | 'postgraphile';
+
+export const SIDE_NAMES: Record<Side, string> = {
+  gateway: 'gateway',
+  sql: 'SQL',
+  postgraphile: 'PostGraphile',
+};
+
 export interface Check {
-  verdict: 'OK' | 'MISMATCH' | 'n/a';
+  /** differs: PostGraphile cannot give the same answer (the reason is the detail). */
+  verdict: 'OK' | 'MISMATCH' | 'n/a' | 'differs';
   detail?: string;
   requests: number;
 }
 
+/** One side of one question: the kept run (lower p95 when repeated), its statements and plans. */
+export interface SideResult {
+  summary: Summary;
+  runs: Summary[];
+  /** Distinct statements of the checked requests, and statements per request. */
+  statements: Captured[];
+  statementsPerRequest: number;
+  explain: Explained[];
+  plans: PlanCheck | null;
+}
+
 export interface QuestionResult {
   question: Question;
+  /** The SQL answer against the gateway's. */
   check: Check;
-  /** The kept run of each side (lower p95 when repeated). */
-  gateway: Summary;
-  sql: Summary;
-  gatewayRuns: Summary[];
-  sqlRuns: Summary[];
-  gatewayStatements: Captured[];
-  sqlStatements: Captured[];
-  statementsPerRequest: { gateway: number; sql: number };
-  explain: { gateway: Explained[]; sql: Explained[] };
+  /** PostGraphile's answer against the SQL's; its `n/a` detail says why it has no side. */
+  postgraphileCheck: Check;
+  sides: Partial<Record<Side, SideResult>>;
 }
 
 export interface Machine {
@@ -49,25 +65,37 @@ export interface Machine {
   loadAverage: number[];
 }
 
-export interface RunReport {
-  date: Date;
-  tag: string | null;
-  /** The commit measured. */
-  code: string;
+/** One database measured: a size of the run. */
+export interface SizeReport {
+  /** The --scale name (1.5m, 15m), or the database name without --scale. */
+  label: string;
+  database: string;
   /** Relative to the README. */
   explainFolder: string;
-  command: string;
-  machine: Machine;
   data: {
     campaigns: number;
     snapshots: number;
     oldest: Date;
     newest: Date;
     rotating: number;
+    pages: number;
+    partitions: number;
     window: BenchWindow;
   };
-  settings: { seconds: number; warmup: number; connections: number; repeat: number; pool: number };
   results: QuestionResult[];
+}
+
+export interface RunReport {
+  date: Date;
+  tag: string | null;
+  /** The commit measured. */
+  code: string;
+  command: string;
+  machine: Machine;
+  /** Node version of PostGraphile's process (null: not run). */
+  postgraphileNode: string | null;
+  settings: { seconds: number; warmup: number; connections: number; repeat: number; pool: number };
+  sizes: SizeReport[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -120,17 +148,22 @@ const millis = (plan: string, label: string) => {
   return match ? Number(match[1]) : null;
 };
 
-/** EXPLAIN (ANALYZE, BUFFERS) of each statement with the parameters it was sent with. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each statement with the parameters it was sent with, the
+ * second of two executions: the first warms the pages it reads, so no side's figures depend
+ * on whether another side's EXPLAIN read the same pages just before.
+ */
 export async function explainStatements(sql: Sql, statements: readonly Captured[]): Promise<Explained[]> {
   const explained: Explained[] = [];
   for (const captured of statements) {
     let plan: string;
     try {
-      const rows = await sql.unsafe(
-        `EXPLAIN (ANALYZE, BUFFERS) ${captured.statement}`,
-        captured.params as never[],
-        { prepare: false },
-      );
+      const explain = () =>
+        sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS) ${captured.statement}`, captured.params as never[], {
+          prepare: false,
+        });
+      await explain();
+      const rows = await explain();
       plan = rows.map((row) => String(row['QUERY PLAN'])).join('\n');
     } catch (error) {
       plan = `EXPLAIN failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -153,14 +186,18 @@ const sum = (values: (number | null)[]) => values.reduce<number>((total, value) 
 export function writeExplainFile(
   folder: string,
   question: Question,
-  side: 'gateway' | 'sql',
+  side: Side,
   explained: readonly Explained[],
 ): string {
   const file = path.join(folder, `${question.key}.${side}.txt`);
-  const who = side === 'gateway' ? 'the gateway sent' : 'the hand-written SQL sends';
+  const who = {
+    gateway: 'the gateway sent',
+    sql: 'the hand-written SQL sends',
+    postgraphile: 'PostGraphile sent',
+  }[side];
   const parts = [
     `# ${question.label}: the ${explained.length} distinct statement(s) ${who} for one request`,
-    '# EXPLAIN (ANALYZE, BUFFERS), run once with the captured parameters on the warm database after the load.',
+    '# EXPLAIN (ANALYZE, BUFFERS) with the captured parameters after the load, the second of two executions (warm pages).',
     `# total: execution ${sum(explained.map((e) => e.executionMs)).toFixed(3)} ms, planning ${sum(explained.map((e) => e.planningMs)).toFixed(3)} ms`,
     '',
   ];
@@ -184,139 +221,186 @@ export function writeExplainFile(
 
 const RUNS_MARKER = '<!-- bench:runs (npm run bench inserts each run below, newest first) -->';
 
-const INTRO = `# Benchmarks
-
-\`npm run bench\` (src/cli/bench.ts) measures the dashboard questions on a real PostgreSQL
-server, twice each: through the gateway over HTTP, and as hand-written SQL through
-postgres.js, and prints the two side by side.
-
-\`\`\`sh
-createdb bench
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench npm run bench            # 1,000 campaigns x 730 days
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench npm run bench -- --repeat 2
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench10m npm run bench -- --scale 4   # about 10M rows
-\`\`\`
-
-What a run does:
-
-1. Seeds 1,000 campaigns x 730 days (6-hourly, hourly and daily cadences, about 2.4M snapshots)
-   through the seed code (\`seedDatabase\`, concurrency 2) unless the database already holds
-   them (every generated campaign id present, snapshots spanning the days). \`--reseed\`
-   forces it; \`--campaigns\`, \`--days\` and \`--scale\` (a factor on the campaigns) change
-   the size. Then \`VACUUM (ANALYZE)\`.
-2. Starts the gateway in-process (\`createGateway\`, node:http) on a free port of 127.0.0.1.
-   Nothing but localhost is contacted.
-3. Per question: one request each way for the check (the SQL answer must equal the gateway's
-   answer: OK / MISMATCH), then the gateway under load with autocannon (in a worker thread,
-   \`--connections\` 8 in flight, \`--warmup\` 2 s discarded, \`--seconds\` 10 measured), then the
-   SQL the same way (8 loops over a pool of 10, the gateway's pool size). Requests rotate over
-   the campaigns that reported in the last 90 days, in a fixed shuffled order, identical for
-   both sides. Latencies are per request (autocannon's response time; the SQL loop's time
-   from sending to parsed rows), percentiles nearest-rank.
-4. EXPLAIN (ANALYZE, BUFFERS) of every statement each side sent for one request, with its
-   parameters, into [explain/](explain) (\`<question>.gateway.txt\`, \`<question>.sql.txt\`).
-5. Inserts the run below.
-
-Server settings for both sides go into the URL (postgres.js sends unknown URL parameters as
-connection settings): \`DATABASE_URL='postgres://postgres@127.0.0.1:5432/bench?jit=off' npm run bench -- --tag jit-off\`.
-\`--tag\` names such a run and keeps its EXPLAIN files apart (\`explain/<tag>/\`).
-
-The questions (ranges end at the UTC midnight after the newest snapshot):
-
-| question | gateway document | hand-written SQL |
-| --- | --- | --- |
-| floor | \`{ __typename }\` | \`SELECT 1\` (what HTTP + GraphQL and one round trip cost) |
-| latest | \`campaign(id) { latestSnapshot { ...document 01's fields } }\` | campaign + LATERAL newest snapshot |
-| series-30d, series-90d | documents/04-capacity-trend.graphql (4 metrics, LAST per local day, fill PREVIOUS) | local days by an hourly walk, DISTINCT ON per \`date_trunc('day', t, zone)\`, runs carried forward |
-| capacity-alerts | documents/08-capacity-alerts-widget.graphql (threshold 0.8, first 20, totalCount) | LATERAL newest snapshot per campaign, VALUES unpivot, \`count(*) OVER ()\`, top 21 |
-| year-over-year | documents/13-year-over-year.graphql (BUDGET_SPENT, LAST per ISO week) | DISTINCT ON per local ISO week, the two ISO years as two bucket sets joined by week |
-| dashboard | documents/00-dashboard-page.graphql, first: 50 | page + alerts, then 5 statements over the page in parallel; forecast band from regr_* and a t table |
-
-Targets (the issue's, for this 2-core machine): gateway p95 below latest 5 ms, 30-day series
-10 ms, 90-day series 15 ms, alerts over all campaigns 30 ms, year over year 20 ms; and the
-gateway's p50 at most 1.5x the SQL's. The machine is shared: the load average at the start is
-recorded, and \`--repeat 2\` keeps the better (lower p95) of two runs per side.
-
-## Runs
-
-${RUNS_MARKER}
-`;
-
 const f = (value: number) => (Number.isNaN(value) ? 'n/a' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 
 const perSecond = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
 
-function verdict(result: QuestionResult): string {
-  const target = result.question.targetP95Ms;
-  if (result.gateway.requests === 0)
-    return `no answer within the ${result.gatewayRuns.length > 1 ? 'runs' : 'run'}`;
-  if (target === null) return '-';
-  const p95 = result.gateway.p95;
-  if (p95 < target) return `met (${f(p95)} < ${target})`;
-  return `**missed** by ${f(p95 - target)} ms (${(p95 / target).toFixed(1)}x)`;
+/** A ratio against its goal: at most `goal` (lowerIsBetter) or at least `goal`. */
+function ratioCell(ratio: number, goal: number, lowerIsBetter: boolean, reference: boolean): string {
+  if (!Number.isFinite(ratio)) return '-';
+  const shown = `${ratio.toFixed(2)}x`;
+  if (reference) return shown;
+  const met = lowerIsBetter ? ratio <= goal : ratio >= goal;
+  return met ? `${shown} ok` : `**${shown}**`;
 }
 
-function ratioVerdict(ratio: number, key: string): string {
-  if (Number.isNaN(ratio)) return 'n/a';
-  if (key === 'floor') return `${ratio.toFixed(1)}x`;
-  return ratio <= 1.5 ? `${ratio.toFixed(2)}x ok` : `**${ratio.toFixed(2)}x**`;
+function latencies(side: SideResult | undefined): string {
+  if (!side) return '- | - | - | -';
+  if (side.summary.requests === 0) return 'no answer within the run | - | - | 0';
+  return `${f(side.summary.p50)} | ${f(side.summary.p95)} | ${f(side.summary.p99)} | ${perSecond(side.summary.requestsPerSecond)}`;
 }
 
-function statementNote(result: QuestionResult): string {
-  const side = (explained: readonly Explained[], perRequest: number) => {
-    const execution = sum(explained.map((e) => e.executionMs));
-    const planning = sum(explained.map((e) => e.planningMs));
-    const hit = explained.reduce((total, e) => total + e.sharedHit, 0);
-    const read = explained.reduce((total, e) => total + e.sharedRead, 0);
-    return `${perRequest} statement(s), execution ${f(execution)} ms + planning ${f(planning)} ms, ${hit} buffers hit${read ? `, ${read} read` : ''}`;
-  };
-  return `- **${result.question.key}**: gateway ${side(result.explain.gateway, result.statementsPerRequest.gateway)}; SQL ${side(result.explain.sql, result.statementsPerRequest.sql)}. Check: ${result.check.verdict}${result.check.detail ? ` (${result.check.detail})` : ''}.`;
+function checkCell(check: Check): string {
+  if (check.verdict === 'differs') return 'differs';
+  return check.verdict;
+}
+
+function questionRow(r: QuestionResult): string {
+  const { gateway, sql, postgraphile } = r.sides;
+  const reference = r.question.key === 'floor';
+  const p50Ratio = gateway && sql ? gateway.summary.p50 / sql.summary.p50 : Number.NaN;
+  const throughputRatio =
+    gateway && postgraphile
+      ? gateway.summary.requestsPerSecond / postgraphile.summary.requestsPerSecond
+      : Number.NaN;
+  // not the same answer: the ratio is shown for reference only, in parentheses
+  const throughputCell =
+    r.postgraphileCheck.verdict === 'differs' && Number.isFinite(throughputRatio)
+      ? `(${throughputRatio.toFixed(2)}x)`
+      : ratioCell(throughputRatio, 1.5, false, reference);
+  const errors = Object.values(r.sides).reduce((total, side) => total + (side?.summary.errors ?? 0), 0);
+  return `| ${r.question.key} | ${latencies(gateway)} | ${latencies(sql)} | ${latencies(postgraphile)} | ${ratioCell(p50Ratio, 1.5, true, reference)} | ${throughputCell} | ${checkCell(r.check)} | ${checkCell(r.postgraphileCheck)}${errors ? `, **${errors} errors**` : ''} |`;
+}
+
+function sideNote(side: Side, result: SideResult): string {
+  const execution = sum(result.explain.map((e) => e.executionMs));
+  const planning = sum(result.explain.map((e) => e.planningMs));
+  const hit = result.explain.reduce((total, e) => total + e.sharedHit, 0);
+  const read = result.explain.reduce((total, e) => total + e.sharedRead, 0);
+  const plans = result.plans ? `; plans: ${describePlanCheck(result.plans)}` : '';
+  const perRequest = Number.isInteger(result.statementsPerRequest)
+    ? String(result.statementsPerRequest)
+    : result.statementsPerRequest.toFixed(1);
+  return `${SIDE_NAMES[side]} ${perRequest} statement(s), execution ${f(execution)} ms + planning ${f(planning)} ms, ${hit} buffers hit${read ? `, ${read} read` : ''}${plans}`;
+}
+
+function statementNote(r: QuestionResult): string {
+  const sides = (['gateway', 'sql', 'postgraphile'] as const)
+    .map((side) => {
+      const result = r.sides[side];
+      return result ? sideNote(side, result) : null;
+    })
+    .filter((note) => note !== null);
+  const checks = `check: SQL vs gateway ${r.check.verdict}${r.check.detail ? ` (${r.check.detail})` : ''}, PostGraphile ${r.postgraphileCheck.verdict}${r.postgraphileCheck.detail ? ` (${r.postgraphileCheck.detail})` : ''}`;
+  return `- **${r.question.key}**: ${sides.join('; ')}. ${checks}.`;
+}
+
+/** Every side's plans of a question pass the snapshot-scan check. */
+const plansPass = (r: QuestionResult) => Object.values(r.sides).every((side) => side?.plans?.ok !== false);
+
+function renderSize(size: SizeReport, settings: RunReport['settings']): string[] {
+  const { data } = size;
+  const failing = size.results.filter((r) => !plansPass(r)).map((r) => r.question.key);
+  return [
+    `#### ${size.label}: ${data.campaigns.toLocaleString('en-US')} campaigns, ${data.snapshots.toLocaleString('en-US')} snapshots (database ${size.database})`,
+    '',
+    `- data: snapshots ${data.oldest.toISOString().slice(0, 10)} .. ${data.newest.toISOString().slice(0, 16)}Z${data.partitions ? ` in ${data.partitions} partitions` : ' (one table)'}; ranges end ${data.window.end.toISOString().slice(0, 10)}, weeks ${data.window.weeks.from.toISOString().slice(0, 10)} .. ${data.window.weeks.to.toISOString().slice(0, 10)} in ${data.window.weeks.zone}, year over year ${data.window.year} vs ${data.window.year - 1}; ${data.rotating.toLocaleString('en-US')} campaigns and ${data.pages} pages rotate`,
+    `- plan check (every snapshot scan an index scan bounded by the range asked): ${failing.length ? `**fails for ${failing.join(', ')}** (see below)` : 'passes for every question and side'}`,
+    '',
+    '| question | gateway p50 | p95 | p99 | req/s | SQL p50 | p95 | p99 | req/s | PostGraphile p50 | p95 | p99 | req/s | gateway/SQL p50 | gateway/PostGraphile req/s | SQL check | PostGraphile check |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...size.results.map(questionRow),
+    '',
+    `Statements per request, their EXPLAIN (ANALYZE) totals (the second of two executions each, [${size.explainFolder}/](${size.explainFolder})) and the plan check:`,
+    '',
+    ...size.results.filter((r) => r.question.key !== 'floor').map(statementNote),
+    ...(settings.repeat > 1
+      ? [
+          '',
+          'All runs (p50/p95):',
+          '',
+          ...size.results.map(
+            (r) =>
+              `- ${r.question.key}: ${(['gateway', 'sql', 'postgraphile'] as const)
+                .filter((side) => r.sides[side])
+                .map(
+                  (side) =>
+                    `${SIDE_NAMES[side]} ${(r.sides[side]?.runs ?? []).map((s) => `${f(s.p50)}/${f(s.p95)}`).join(', ')}`,
+                )
+                .join('; ')}`,
+          ),
+        ]
+      : []),
+    '',
+  ];
+}
+
+/** Gateway (and the others') p50 at the largest size over the smallest. */
+function renderGrowth(small: SizeReport, large: SizeReport): string[] {
+  const rows = large.results.map((r) => {
+    const before = small.results.find((s) => s.question.key === r.question.key);
+    const cell = (side: Side, goal: boolean) => {
+      const a = before?.sides[side]?.summary.p50;
+      const b = r.sides[side]?.summary.p50;
+      if (a === undefined || b === undefined) return '- | - | -';
+      return `${f(a)} | ${f(b)} | ${ratioCell(b / a, 2, true, !goal || r.question.key === 'floor')}`;
+    };
+    return `| ${r.question.key} | ${cell('gateway', true)} | ${cell('sql', false)} | ${cell('postgraphile', false)} |`;
+  });
+  return [
+    `#### Growth: ${large.label} against ${small.label} (p50, ms; goal: the gateway's at most 2x)`,
+    '',
+    `| question | gateway ${small.label} | ${large.label} | ratio | SQL ${small.label} | ${large.label} | ratio | PostGraphile ${small.label} | ${large.label} | ratio |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ];
+}
+
+function renderUnsupported(report: RunReport): string[] {
+  const reasons = new Map<string, string>();
+  for (const size of report.sizes)
+    for (const r of size.results)
+      if (
+        r.question.key !== 'floor' &&
+        (r.postgraphileCheck.verdict === 'n/a' || r.postgraphileCheck.verdict === 'differs')
+      )
+        if (r.postgraphileCheck.detail)
+          reasons.set(r.question.key, `${r.postgraphileCheck.verdict}: ${r.postgraphileCheck.detail}`);
+  if (reasons.size === 0) return [];
+  return [
+    'PostGraphile where it does not answer the same question (no req/s goal; where it answers a nearby question its ratio is in parentheses):',
+    '',
+    ...[...reasons].map(([key, reason]) => `- ${key}: ${reason}`),
+    '',
+  ];
 }
 
 export function renderRun(report: RunReport): string {
-  const { machine, data, settings } = report;
+  const { machine, settings } = report;
   const load = machine.loadAverage.map((v) => v.toFixed(2)).join(' / ');
-  const rows = report.results.map((r) => {
-    const ratio = r.gateway.p50 / r.sql.p50;
-    const errors = r.gateway.errors + r.sql.errors;
-    return `| ${r.question.key} | ${f(r.gateway.p50)} | ${f(r.gateway.p95)} | ${f(r.gateway.p99)} | ${perSecond(r.gateway.requestsPerSecond)} | ${f(r.sql.p50)} | ${f(r.sql.p95)} | ${perSecond(r.sql.requestsPerSecond)} | ${ratioVerdict(ratio, r.question.key)} | ${r.question.targetP95Ms ?? '-'} | ${verdict(r)} | ${r.check.verdict}${errors ? `, ${errors} errors` : ''} |`;
-  });
-  const repeated =
-    settings.repeat > 1
-      ? report.results.map(
-          (r) =>
-            `- ${r.question.key}: gateway p50/p95 ${r.gatewayRuns.map((s) => `${f(s.p50)}/${f(s.p95)}`).join(', ')}; SQL ${r.sqlRuns.map((s) => `${f(s.p50)}/${f(s.p95)}`).join(', ')}`,
-        )
-      : [];
+  const sizes = report.sizes.map(
+    (size) => `${size.label}: ${size.data.snapshots.toLocaleString('en-US')} snapshots`,
+  );
+  const [smallest, largest] = [report.sizes[0], report.sizes.at(-1)];
   return [
-    `### ${report.date.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${data.campaigns.toLocaleString('en-US')} campaigns, ${data.snapshots.toLocaleString('en-US')} snapshots${report.tag ? ` (${report.tag})` : ''}`,
+    `### ${report.date.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${sizes.join(', ')}${report.tag ? ` (${report.tag})` : ''}`,
     '',
     `- command: \`${report.command}\` at \`${report.code}\``,
-    `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb.toFixed(0)} GB RAM, ${machine.postgres}, Node ${machine.node}; load average at start ${load} (1/5/15 min)`,
-    `- data: snapshots ${data.oldest.toISOString().slice(0, 10)} .. ${data.newest.toISOString().slice(0, 16)}Z; ranges end ${data.window.end.toISOString().slice(0, 10)}, year over year ${data.window.year} vs ${data.window.year - 1}; ${data.rotating} campaigns rotate`,
-    `- load: ${settings.connections} ${settings.connections === 1 ? 'connection' : 'connections'}, ${settings.warmup} s warm-up + ${settings.seconds} s per side and question, pool ${settings.pool} each side${settings.repeat > 1 ? `; each side measured ${settings.repeat} times, the run with the lower p95 kept (all runs below)` : ''}`,
+    `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb.toFixed(0)} GB RAM, ${machine.postgres}; gateway and SQL on Node ${machine.node}, PostGraphile ${report.postgraphileNode ? `on Node ${report.postgraphileNode}` : 'not run'}; load average at start ${load} (1/5/15 min)`,
+    `- load: ${settings.connections} ${settings.connections === 1 ? 'connection' : 'connections'}, ${settings.warmup} s warm-up + ${settings.seconds} s per side and question, pool ${settings.pool} each side${settings.repeat > 1 ? `; each side measured ${settings.repeat} times, the run with the lower p95 kept` : ''}`,
     '',
-    'Latencies in ms. Ratio: gateway p50 / SQL p50 (goal at most 1.5x). Target: gateway p95.',
+    "Latencies in ms. Goals: gateway p50 at most 1.5x the SQL's; gateway req/s at least 1.5x PostGraphile's where both give the same answer.",
     '',
-    '| question | gateway p50 | p95 | p99 | req/s | SQL p50 | SQL p95 | SQL req/s | p50 ratio | target p95 | target | check |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    ...rows,
-    '',
-    `Statements per request and their EXPLAIN (ANALYZE) totals (one warm execution each, [${report.explainFolder}/](${report.explainFolder})):`,
-    '',
-    ...report.results.filter((r) => r.question.key !== 'floor').map(statementNote),
-    ...(repeated.length ? ['', 'All runs (p50/p95):', '', ...repeated] : []),
-    '',
+    ...report.sizes.flatMap((size) => renderSize(size, settings)),
+    ...(smallest && largest && smallest !== largest ? renderGrowth(smallest, largest) : []),
+    ...renderUnsupported(report),
   ].join('\n');
 }
 
-/** Inserts the run after the marker (creating the README with its introduction first). */
+/** Inserts the run after the marker (starting a README when there is none). */
 export function updateReadme(out: string, report: RunReport): string {
   const file = path.join(out, 'README.md');
-  let readme = existsSync(file) ? readFileSync(file, 'utf8') : INTRO;
+  let readme = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nSee the repository README.\n';
   if (!readme.includes(RUNS_MARKER)) readme = `${readme.trimEnd()}\n\n## Runs\n\n${RUNS_MARKER}\n`;
   const at = readme.indexOf(RUNS_MARKER) + RUNS_MARKER.length;
   readme = `${readme.slice(0, at)}\n\n${renderRun(report)}${readme.slice(at).replace(/^\n+/, '\n')}`;
   writeFileSync(file, readme);
   return file;
+}
+
+/** EXPLAINs a side's captured statements and checks their snapshot scans. */
+export async function explainSide(sql: Sql, side: SideResult): Promise<void> {
+  side.explain = await explainStatements(sql, side.statements);
+  side.plans = checkSnapshotScans(side.explain.map((e) => e.plan));
 }

@@ -7,72 +7,119 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { type BenchWindow, benchWindow, type Question } from '../../bench/common.js';
-import { httpLoad, type Summary, sqlLoad, summarize } from '../../bench/harness.js';
+import { checkQuestion } from '../../bench/check.js';
+import { benchWindow, type Turn } from '../../bench/common.js';
+import { type HttpLoadOptions, httpLoad, type Summary, sqlLoad, summarize } from '../../bench/harness.js';
+import {
+  POSTGRAPHILE_APPLICATION,
+  type PostgraphileServer,
+  startPostgraphile,
+} from '../../bench/postgraphile-launcher.js';
 import { createQuestions } from '../../bench/questions.js';
 import {
   type Captured,
-  compareAnswers,
-  explainStatements,
+  explainSide,
   type Machine,
   type QuestionResult,
   type RunReport,
+  type Side,
+  type SideResult,
+  type SizeReport,
   updateReadme,
   writeExplainFile,
 } from '../../bench/report.js';
+import { rotate } from '../../bench/rotation.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
+import {
+  bulkSeed,
+  bulkSeedIsPresent,
+  planCampaigns,
+  SCALE_NAMES,
+  type ScaleName,
+  scalePlan,
+} from '../seed/bulk-seed.js';
 import { generateCampaigns, seedWindow, utcMidnight } from '../seed/generate.js';
 import { seedDatabase } from '../seed/seed-database.js';
 import { createGateway } from '../server/yoga.js';
 
+const SCALES: Record<ScaleName, string> = { '1.5m': 'bench_1_5m', '15m': 'bench_15m' };
+const QUESTION_KEYS = [
+  'floor',
+  'latest-50',
+  'series-30d',
+  'series-90d',
+  'weeks-1y',
+  'capacity-alerts',
+  'compare-50',
+  'year-over-year',
+  'dashboard',
+];
+
 const USAGE = `usage: DATABASE_URL=postgres://... npm run bench -- [options]
-  --campaigns N     campaigns to seed (default 1000)
-  --days D          days of snapshots to seed (default 730)
-  --scale F         multiplies --campaigns (3.5: about 10M rows at 730 days)
-  --reseed          seed even when the database already holds the data
+  --scale S,S       sizes to measure in one run: 1.5m (1,000 campaigns x 365 days, 6-hourly, plus 10
+                    hourly) and/or 15m (10,000 + 100 hourly); each in its own database on the server
+                    of DATABASE_URL (${Object.values(SCALES).join(', ')}), created, migrated and bulk-seeded
+                    (COPY) when missing. Without --scale: DATABASE_URL's own database, seeded with
+                    --campaigns x --days through the ingest code when missing
+  --campaigns N     without --scale: campaigns to seed (default 1000)
+  --days D          without --scale: days of snapshots to seed (default 730)
+  --reseed          without --scale: seed even when the database already holds the data
   --seconds S       measured seconds per question and side (default 10)
   --warmup S        discarded warm-up seconds before each measurement (default 2)
-  --connections C   requests in flight, HTTP and SQL alike (default 8)
+  --connections C   requests in flight, for every side (default 8)
   --repeat R        measure each question R times per side, keep the run with the lower p95 (default 1)
-  --only K,K        only these questions (${['floor', 'latest', 'series-30d', 'series-90d', 'capacity-alerts', 'year-over-year', 'dashboard'].join(', ')})
+  --only K,K        only these questions (${QUESTION_KEYS.join(', ')})
+  --no-postgraphile leave PostGraphile out (gateway and SQL only)
   --tag NAME        names the run in the README and writes its EXPLAIN files to explain/NAME/
   --out DIR         where README.md and explain/ go (default bench/)
-PostgreSQL settings for both sides go into the URL: postgres://.../bench?jit=off`;
+PostgreSQL settings for every side go into the URL: postgres://.../bench?work_mem=16MB`;
 
 const RANDOM_SEED = 42;
 const SEED_CONCURRENCY = 2;
-/** The gateway's pool as in production (openDatabase's default); the SQL side gets the same. */
+/** The gateway's pool as in production (openDatabase's default); the SQL side and PostGraphile get the same. */
 const POOL_SIZE = 10;
 /** application_name of the gateway's connections, to see whether its statements have finished. */
 const GATEWAY_APPLICATION = 'cmg-bench-gateway';
+/** Turns compared per question before timing. */
+const CHECKED_TURNS = 3;
 
 class UsageError extends Error {}
 
 interface BenchArgs {
+  scales: ScaleName[];
   campaigns: number;
   days: number;
-  scale: number;
   reseed: boolean;
   seconds: number;
   warmup: number;
   connections: number;
   repeat: number;
   only: string[] | null;
+  postgraphile: boolean;
   tag: string | null;
   out: string;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function numberArg(raw: unknown, name: string, fallback: number, min: number, max: number, integer = true) {
+function numberArg(raw: unknown, name: string, fallback: number, min: number, max: number) {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (typeof raw !== 'string' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${String(raw)}"`);
   }
-  if (integer && !Number.isInteger(value)) throw new UsageError(`--${name} must be an integer, got "${raw}"`);
   return value;
+}
+
+function listArg<T extends string>(raw: unknown, name: string, allowed: readonly T[]): T[] | null {
+  if (typeof raw !== 'string') return null;
+  const values = raw.split(',').map((value) => value.trim());
+  const unknown = values.filter((value) => !allowed.includes(value as T));
+  if (unknown.length)
+    throw new UsageError(`--${name}: unknown ${unknown.join(', ')} (one of ${allowed.join(', ')})`);
+  return values as T[];
 }
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
@@ -81,15 +128,16 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
+        scale: { type: 'string' },
         campaigns: { type: 'string' },
         days: { type: 'string' },
-        scale: { type: 'string' },
         reseed: { type: 'boolean' },
         seconds: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
         repeat: { type: 'string' },
         only: { type: 'string' },
+        'no-postgraphile': { type: 'boolean' },
         tag: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -105,16 +153,22 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   if (tag !== null && !/^[a-z0-9][a-z0-9-]*$/.test(tag)) {
     throw new UsageError(`--tag must be lower-case letters, digits and dashes, got "${tag}"`);
   }
+  const scales = listArg(values.scale, 'scale', SCALE_NAMES) ?? [];
+  if (scales.length && (values.campaigns !== undefined || values.days !== undefined || values.reseed)) {
+    throw new UsageError('--campaigns, --days and --reseed apply without --scale only');
+  }
   return {
+    // smallest first: the growth table divides the last size by the first
+    scales: SCALE_NAMES.filter((scale) => scales.includes(scale)),
     campaigns: numberArg(values.campaigns, 'campaigns', 1000, 1, 1_000_000),
     days: numberArg(values.days, 'days', 730, 1, 36_500),
-    scale: numberArg(values.scale, 'scale', 1, 0.001, 1000, false),
     reseed: values.reseed === true,
     seconds: numberArg(values.seconds, 'seconds', 10, 1, 600),
     warmup: numberArg(values.warmup, 'warmup', 2, 0, 600),
     connections: numberArg(values.connections, 'connections', 8, 1, 256),
     repeat: numberArg(values.repeat, 'repeat', 1, 1, 10),
-    only: typeof values.only === 'string' ? values.only.split(',').map((key) => key.trim()) : null,
+    only: listArg(values.only, 'only', QUESTION_KEYS),
+    postgraphile: values['no-postgraphile'] !== true,
     tag,
     out: path.resolve(typeof values.out === 'string' ? values.out : path.join(repoRoot, 'bench')),
   };
@@ -126,6 +180,12 @@ function commandLine(databaseUrl: string, argv: readonly string[]): string {
   url.password = '';
   const args = argv.length ? ` -- ${argv.join(' ')}` : '';
   return `DATABASE_URL=${url.toString()} npm run bench${args}`;
+}
+
+function withDatabase(databaseUrl: string, database: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
 }
 
 /** postgres.js passes URL parameters it does not know to the server as connection settings. */
@@ -154,10 +214,10 @@ function codeVersion(): string {
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
 const line = (label: string, s: Summary) =>
-  `${label} p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)} ms  ${s.requestsPerSecond.toFixed(0)} req/s` +
+  `  ${label.padEnd(13)} p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)} ms  ${s.requestsPerSecond.toFixed(0)} req/s` +
   (s.errors ? `  ${s.errors} errors` : '');
 
-/** The better of repeated runs: lower p95 (the target's percentile). */
+/** The better of repeated runs: lower p95. */
 const best = (runs: Summary[]) => runs.reduce((a, b) => (b.p95 < a.p95 ? b : a));
 
 async function main(): Promise<number> {
@@ -183,8 +243,79 @@ async function main(): Promise<number> {
   }
   const started = new Date();
   const loadAverage = os.loadavg();
-  const campaignCount = Math.round(args.campaigns * args.scale);
+  const explainRoot = path.join(args.out, 'explain', ...(args.tag ? [args.tag] : []));
 
+  const sizes: SizeReport[] = [];
+  let postgraphileNode: string | null = null;
+  if (args.scales.length) {
+    for (const scale of args.scales) {
+      const database = SCALES[scale];
+      await ensureDatabaseExists(databaseUrl, database);
+      const measured = await measureDatabase(withDatabase(databaseUrl, database), args, {
+        label: scale,
+        database,
+        explainFolder: path.join(explainRoot, scale),
+        seed: (sql, handle) => ensureBulkData(handle, sql, scale),
+      });
+      sizes.push(measured.size);
+      postgraphileNode ??= measured.postgraphileNode;
+    }
+  } else {
+    const database = new URL(databaseUrl).pathname.slice(1);
+    const measured = await measureDatabase(databaseUrl, args, {
+      label: database,
+      database,
+      explainFolder: explainRoot,
+      seed: (sql, handle) => ensureData(handle, sql, args),
+    });
+    sizes.push(measured.size);
+    postgraphileNode = measured.postgraphileNode;
+  }
+
+  const machineSql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const machine = await describeMachine(machineSql, loadAverage).finally(() =>
+    machineSql.end({ timeout: 5 }),
+  );
+  const report: RunReport = {
+    date: started,
+    tag: args.tag,
+    code: codeVersion(),
+    command: commandLine(databaseUrl, process.argv.slice(2)),
+    machine,
+    postgraphileNode,
+    settings: {
+      seconds: args.seconds,
+      warmup: args.warmup,
+      connections: args.connections,
+      repeat: args.repeat,
+      pool: POOL_SIZE,
+    },
+    sizes: sizes.map((size) => ({ ...size, explainFolder: path.relative(args.out, size.explainFolder) })),
+  };
+  const readme = updateReadme(args.out, report);
+  console.log(`\nwrote ${path.relative(process.cwd(), readme)}`);
+  const mismatches = sizes.flatMap((size) =>
+    size.results.filter((r) => r.check.verdict === 'MISMATCH' || r.postgraphileCheck.verdict === 'MISMATCH'),
+  );
+  return mismatches.length ? 1 : 0;
+}
+
+type DatabaseHandle = Awaited<ReturnType<typeof openDatabase>>;
+
+interface SizeOptions {
+  label: string;
+  database: string;
+  explainFolder: string;
+  seed: (sql: postgres.Sql, handle: DatabaseHandle) => Promise<void>;
+}
+
+/** Migrates, seeds when missing, and measures every question on one database. */
+async function measureDatabase(
+  databaseUrl: string,
+  args: BenchArgs,
+  options: SizeOptions,
+): Promise<{ size: SizeReport; postgraphileNode: string | null }> {
+  console.log(`\n=== ${options.label}: database ${options.database}`);
   // The gateway's database handle; statements are captured only while `capture` is set.
   let capture: Captured[] | null = null;
   const database = await openDatabase({
@@ -194,11 +325,13 @@ async function main(): Promise<number> {
       capture?.push({ statement, params });
     },
   });
-  const sql = postgres(databaseUrl, { max: POOL_SIZE, onnotice: () => {} });
+  // Every side runs without PostgreSQL's JIT: the gateway and PostGraphile turn it off on
+  // their connections, so the hand-written SQL does too.
+  const sqlOptions = { max: POOL_SIZE, onnotice: () => {}, connection: { jit: 'off' } } as const;
+  const sql = postgres(databaseUrl, sqlOptions);
   let checkCapture: Captured[] | null = null;
   const checkSql = postgres(databaseUrl, {
-    max: POOL_SIZE,
-    onnotice: () => {},
+    ...sqlOptions,
     debug: (_connection, statement, params) => {
       // postgres.js reads the array types on each new connection: not the question's SQL
       if (statement.includes('pg_catalog.pg_type')) return;
@@ -206,9 +339,10 @@ async function main(): Promise<number> {
     },
   });
   let server: Server | undefined;
+  let postgraphile: PostgraphileServer | undefined;
   try {
     await database.migrate();
-    await ensureData(database, sql, campaignCount, args);
+    await options.seed(sql, database);
 
     const vacuumStarted = performance.now();
     await sql`VACUUM (ANALYZE) campaigns, campaign_metrics_snapshots`;
@@ -216,16 +350,12 @@ async function main(): Promise<number> {
 
     const [extent] = await sql`
       SELECT (SELECT count(*) FROM campaigns)::int AS campaigns, count(*)::bigint AS snapshots,
-             min(snapshot_date) AS oldest, max(snapshot_date) AS newest
+             min(snapshot_date) AS oldest, max(snapshot_date) AS newest,
+             (SELECT count(*) FROM pg_inherits WHERE inhparent = 'campaign_metrics_snapshots'::regclass)::int
+               AS partitions
       FROM campaign_metrics_snapshots`;
     if (!extent?.newest) throw new Error('the database has no snapshots');
     const window = benchWindow(new Date(extent.newest as string));
-    const ids = await rotation(sql, window);
-    console.log(
-      `data: ${extent.campaigns} campaigns, ${Number(extent.snapshots).toLocaleString('en-US')} snapshots ` +
-        `(${iso(extent.oldest)} .. ${iso(extent.newest)}); ranges end ${window.end.toISOString()}; ` +
-        `${ids.length} campaigns with snapshots in the last 90 days rotate across requests`,
-    );
 
     // The gateway's work, not its guards: no response cache (the SQL side has none), no
     // per-client rate limit (the load comes from one address) and no line per request in the
@@ -239,103 +369,144 @@ async function main(): Promise<number> {
         limits: { ...defaults.limits, rateLimitPerMinute: 0 },
       },
     });
-    // Phases must not overlap: before each one starts, every response of the last one is
-    // closed (sent, or abandoned by autocannon at the end of its duration) and none of the
-    // gateway's statements is still running (an abandoned request keeps running them).
     let inFlight = 0;
     server = createServer((request, response) => {
       inFlight++;
       response.once('close', () => inFlight--);
       void yoga(request, response);
     });
+    const gatewayUrl = await listen(server, yoga.graphqlEndpoint);
+    if (args.postgraphile) {
+      postgraphile = await startPostgraphile(databaseUrl, POOL_SIZE);
+      console.log(`postgraphile: ${postgraphile.url} (Node 22 child process, pool ${POOL_SIZE})`);
+    }
+    console.log(
+      `gateway: ${gatewayUrl} (in-process, pool ${POOL_SIZE}); load: ${args.connections} connections`,
+    );
+
+    // Phases must not overlap: before each one starts, every response of the last one is
+    // closed (sent, or abandoned by autocannon at the end of its duration) and no statement
+    // of the gateway or PostGraphile is still running (an abandoned request keeps running).
     const settle = async () => {
       const deadline = performance.now() + 300_000;
       for (;;) {
         const [active] = await sql`
           SELECT count(*)::int AS statements FROM pg_stat_activity
-          WHERE application_name = ${GATEWAY_APPLICATION} AND state = 'active'`;
+          WHERE application_name IN (${GATEWAY_APPLICATION}, ${POSTGRAPHILE_APPLICATION}) AND state = 'active'`;
         if (inFlight === 0 && active?.statements === 0) return;
-        if (performance.now() > deadline) throw new Error('the gateway did not become idle within 300 s');
+        if (performance.now() > deadline) throw new Error('the servers did not become idle within 300 s');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
-    const url = await listen(server, yoga.graphqlEndpoint);
-    console.log(`gateway: ${url} (in-process, pool ${POOL_SIZE}); load: ${args.connections} connections`);
+
+    const rotation = await rotate(sql, window, gatewayUrl, postgraphile?.url ?? null);
+    console.log(
+      `data: ${extent.campaigns} campaigns, ${Number(extent.snapshots).toLocaleString('en-US')} snapshots ` +
+        `(${iso(extent.oldest)} .. ${iso(extent.newest)}, ${extent.partitions} partitions); ranges end ${window.end.toISOString()}; ` +
+        `${rotation.campaigns.length} campaigns with snapshots in the last 90 days and ${rotation.pages.length} pages rotate`,
+    );
 
     const questions = createQuestions(window).filter((q) => !args.only || args.only.includes(q.key));
     const results: QuestionResult[] = [];
     for (const question of questions) {
       console.log(`\n${question.key}: ${question.label}`);
-      const argumentsOf = question.perCampaign ? ids : [ids[0] as string];
-      const bodies = argumentsOf.map((id) =>
-        JSON.stringify({ query: question.document, variables: question.variables(id) }),
-      );
+      const turns = question.turns(rotation);
+      const pgSide = postgraphile && 'document' in question.postgraphile ? question.postgraphile : null;
 
-      // Same answer? One request each way (three campaigns when the question takes one),
-      // capturing the statements both sides send.
+      // Same answer? A few requests each way, capturing the statements every side sends.
       capture = [];
       checkCapture = [];
-      const check = await checkQuestion(question, url, checkSql, argumentsOf.slice(0, 3));
-      const gatewayStatements = capture;
-      const sqlStatements = checkCapture;
+      await postgraphile?.capture();
+      const checks = await checkQuestion(question, turns.slice(0, CHECKED_TURNS), {
+        gatewayUrl,
+        sql: checkSql,
+        postgraphileUrl: pgSide ? (postgraphile?.url ?? null) : null,
+      });
+      const statements: Record<Side, Captured[]> = {
+        gateway: capture,
+        sql: checkCapture,
+        postgraphile: (await postgraphile?.captured()) ?? [],
+      };
       capture = null;
       checkCapture = null;
-      console.log(`  check: ${check.verdict}${check.detail ? ` (${check.detail})` : ''}`);
+      console.log(
+        `  check: SQL vs gateway ${checks.sql.verdict}${checks.sql.detail ? ` (${checks.sql.detail})` : ''}; ` +
+          `PostGraphile ${checks.postgraphile.verdict}${checks.postgraphile.detail ? ` (${checks.postgraphile.detail})` : ''}`,
+      );
 
-      const load = { url, bodies, connections: args.connections };
-      const gatewayRuns: Summary[] = [];
-      const sqlRuns: Summary[] = [];
-      for (let round = 0; round < args.repeat; round++) {
-        // warm-up, then the measured phase, each waiting until the gateway is idle again
+      const runs: Record<Side, Summary[]> = { gateway: [], sql: [], postgraphile: [] };
+      const httpPhase = async (url: string, requests: Pick<HttpLoadOptions, 'bodies' | 'headers'>) => {
+        const load = { url, ...requests, connections: args.connections };
         const warm =
           args.warmup > 0 ? await httpLoad({ ...load, seconds: args.warmup, start: 0 }) : { next: 0 };
         await settle();
         const measured = await httpLoad({ ...load, seconds: args.seconds, start: warm.next });
         await settle();
-        const gateway = summarize(measured);
-        gatewayRuns.push(gateway);
-        console.log(line('  gateway', gateway));
+        return summarize(measured);
+      };
+      for (let round = 0; round < args.repeat; round++) {
+        const gateway = await httpPhase(gatewayUrl, {
+          bodies: turns.map((turn) =>
+            JSON.stringify({ query: question.document, variables: turn.variables }),
+          ),
+        });
+        runs.gateway.push(gateway);
+        console.log(line('gateway', gateway));
         const direct = summarize(
           await sqlLoad({
-            run: (id: string) => question.sql(sql, id),
-            arguments: argumentsOf,
+            run: (turn: Turn) => turn.sql(sql),
+            arguments: turns,
             connections: args.connections,
             warmupSeconds: args.warmup,
             seconds: args.seconds,
           }),
         );
-        sqlRuns.push(direct);
-        console.log(line('  sql    ', direct));
+        runs.sql.push(direct);
+        console.log(line('sql', direct));
+        if (postgraphile && pgSide) {
+          const other = await httpPhase(postgraphile.url, {
+            bodies: turns.map((turn) =>
+              JSON.stringify({ query: pgSide.document, variables: turn.postgraphile?.variables ?? {} }),
+            ),
+            headers: turns.map((turn) => turn.postgraphile?.headers),
+          });
+          runs.postgraphile.push(other);
+          console.log(line('postgraphile', other));
+        }
       }
+      const side = (name: Side, perRequest: number): SideResult => ({
+        summary: best(runs[name]),
+        runs: runs[name],
+        statements: dedupe(statements[name]),
+        statementsPerRequest: perRequest,
+        explain: [],
+        plans: null,
+      });
+      const checked = Math.max(1, checks.sql.requests);
       results.push({
         question,
-        check,
-        gateway: best(gatewayRuns),
-        sql: best(sqlRuns),
-        gatewayRuns,
-        sqlRuns,
-        gatewayStatements: dedupe(gatewayStatements),
-        sqlStatements: dedupe(sqlStatements),
-        statementsPerRequest: {
-          gateway: gatewayStatements.length / Math.max(1, check.requests),
-          // postgres.js may report a statement twice (describe, then execute): count texts
-          sql: dedupe(sqlStatements).length,
+        check: checks.sql,
+        postgraphileCheck: checks.postgraphile,
+        sides: {
+          gateway: side('gateway', statements.gateway.length / checked),
+          // postgres.js may report a statement twice (describe, then execute): count distinct ones
+          sql: side('sql', new Set(statements.sql.map((s) => JSON.stringify(s))).size / checked),
+          ...(runs.postgraphile.length
+            ? { postgraphile: side('postgraphile', statements.postgraphile.length / checked) }
+            : {}),
         },
-        explain: { gateway: [], sql: [] },
       });
     }
 
-    // EXPLAIN the captured statements once, on the warm database.
-    const explainFolder = path.join(args.out, 'explain', ...(args.tag ? [args.tag] : []));
-    mkdirSync(explainFolder, { recursive: true });
-    const explainSql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    // EXPLAIN the captured statements once, on the warm database, and check their plans.
+    mkdirSync(options.explainFolder, { recursive: true });
+    const explainSql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { jit: 'off' } });
     try {
       for (const result of results) {
         if (result.question.key === 'floor') continue;
-        for (const side of ['gateway', 'sql'] as const) {
-          const statements = side === 'gateway' ? result.gatewayStatements : result.sqlStatements;
-          result.explain[side] = await explainStatements(explainSql, statements);
-          const file = writeExplainFile(explainFolder, result.question, side, result.explain[side]);
+        for (const [name, sideResult] of Object.entries(result.sides) as [Side, SideResult][]) {
+          await explainSide(explainSql, sideResult);
+          const file = writeExplainFile(options.explainFolder, result.question, name, sideResult.explain);
           console.log(`explain: ${path.relative(process.cwd(), file)}`);
         }
       }
@@ -343,36 +514,27 @@ async function main(): Promise<number> {
       await explainSql.end({ timeout: 5 });
     }
 
-    const machine = await describeMachine(sql, loadAverage);
-    const report: RunReport = {
-      date: started,
-      tag: args.tag,
-      code: codeVersion(),
-      explainFolder: path.relative(args.out, explainFolder),
-      command: commandLine(databaseUrl, process.argv.slice(2)),
-      machine,
-      data: {
-        campaigns: Number(extent.campaigns),
-        snapshots: Number(extent.snapshots),
-        oldest: new Date(extent.oldest as string),
-        newest: new Date(extent.newest as string),
-        rotating: ids.length,
-        window,
+    return {
+      postgraphileNode: postgraphile?.nodeVersion ?? null,
+      size: {
+        label: options.label,
+        database: options.database,
+        explainFolder: options.explainFolder,
+        data: {
+          campaigns: Number(extent.campaigns),
+          snapshots: Number(extent.snapshots),
+          oldest: new Date(extent.oldest as string),
+          newest: new Date(extent.newest as string),
+          rotating: rotation.campaigns.length,
+          pages: rotation.pages.length,
+          partitions: Number(extent.partitions),
+          window,
+        },
+        results,
       },
-      settings: {
-        seconds: args.seconds,
-        warmup: args.warmup,
-        connections: args.connections,
-        repeat: args.repeat,
-        pool: POOL_SIZE,
-      },
-      results,
     };
-    const readme = updateReadme(args.out, report);
-    console.log(`\nwrote ${path.relative(process.cwd(), readme)}`);
-    const mismatches = results.filter((r) => r.check.verdict === 'MISMATCH');
-    return mismatches.length ? 1 : 0;
   } finally {
+    await postgraphile?.stop();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await Promise.all([database.close(), sql.end({ timeout: 5 }), checkSql.end({ timeout: 5 })]);
   }
@@ -380,18 +542,53 @@ async function main(): Promise<number> {
 
 const iso = (value: unknown) => new Date(value as string).toISOString();
 
+async function ensureDatabaseExists(serverUrl: string, database: string): Promise<void> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [found] = await admin`SELECT 1 AS present FROM pg_database WHERE datname = ${database}`;
+    if (!found) {
+      console.log(`creating database ${database}`);
+      // the name is one of SCALES' constants: safe to quote as an identifier
+      await admin.unsafe(`CREATE DATABASE "${database}"`);
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
 /**
- * Seeds `campaigns` x `days` through the seed code unless the database already holds them:
- * every generated campaign id present (ids depend only on the seed and the index) and
- * snapshots spanning the days (the window may have ended on an earlier day: the bench
- * measures up to the newest snapshot, so older seeded data stays valid).
+ * The issue's sizes through the bulk seeder (COPY), unless the database already holds them;
+ * the month partitions of the seeded year are created first, so no row lands in DEFAULT.
  */
-async function ensureData(
-  database: Awaited<ReturnType<typeof openDatabase>>,
-  sql: postgres.Sql,
-  campaigns: number,
-  { days, reseed }: BenchArgs,
-): Promise<void> {
+async function ensureBulkData(database: DatabaseHandle, sql: postgres.Sql, scale: ScaleName): Promise<void> {
+  const plan = scalePlan(scale);
+  if (await bulkSeedIsPresent(sql, plan)) {
+    console.log(`data: the ${scale} plan is already seeded`);
+    return;
+  }
+  await maintainSnapshotPartitions(database.db, { from: planCampaigns(plan).window.start });
+  console.log(
+    `seeding ${scale}: ${plan.campaigns} campaigns (${plan.cadence}) + ${plan.hourlyCampaigns} hourly x ${plan.days} days`,
+  );
+  let reported = performance.now();
+  const result = await bulkSeed(sql, plan, (rows) => {
+    if (performance.now() - reported < 10_000) return;
+    reported = performance.now();
+    console.log(`  ${rows.toLocaleString('en-US')} snapshots`);
+  });
+  console.log(
+    `seeded ${result.campaigns} campaigns, ${result.snapshots.toLocaleString('en-US')} snapshots in ${result.seconds.toFixed(0)} s`,
+  );
+}
+
+/**
+ * Without --scale: seeds `campaigns` x `days` through the seed code unless the database
+ * already holds them: every generated campaign id present (ids depend only on the seed and
+ * the index) and snapshots spanning the days (the window may have ended on an earlier day:
+ * the bench measures up to the newest snapshot, so older seeded data stays valid).
+ */
+async function ensureData(database: DatabaseHandle, sql: postgres.Sql, args: BenchArgs): Promise<void> {
+  const { campaigns, days, reseed } = args;
   const window = seedWindow(utcMidnight(new Date()), days);
   const ids = generateCampaigns(campaigns, RANDOM_SEED, window).map((c) => c.values.id);
   const [found] = await sql`
@@ -430,22 +627,6 @@ async function ensureData(
   );
 }
 
-/**
- * Campaigns that reported in the last 90 days (the ones dashboards chart), in a fixed
- * pseudo-random order, so consecutive requests read different campaigns.
- */
-async function rotation(sql: postgres.Sql, window: BenchWindow): Promise<string[]> {
-  const rows = await sql`
-    SELECT c.id FROM campaigns c
-    WHERE EXISTS (
-      SELECT 1 FROM campaign_metrics_snapshots s
-      WHERE s.campaign_id = c.id AND s.snapshot_date >= ${window.from90.toISOString()}::timestamptz
-    )
-    ORDER BY md5(c.id::text)`;
-  if (rows.length === 0) throw new Error('no campaign has snapshots in the last 90 days of the data');
-  return rows.map((row) => String(row.id));
-}
-
 function listen(server: Server, endpoint: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -454,34 +635,6 @@ function listen(server: Server, endpoint: string): Promise<string> {
       resolve(`http://127.0.0.1:${port}${endpoint}`);
     });
   });
-}
-
-async function checkQuestion(question: Question, url: string, sql: postgres.Sql, ids: readonly string[]) {
-  const differences: string[] = [];
-  for (const id of ids) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query: question.document, variables: question.variables(id) }),
-    });
-    const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-    if (response.status !== 200 || body.errors || !body.data) {
-      throw new Error(
-        `${question.key}: the gateway answered ${response.status} ${JSON.stringify(body).slice(0, 500)}`,
-      );
-    }
-    const raw = await question.sql(sql, id);
-    if (!question.fromSql || !question.fromGateway) continue;
-    const difference = compareAnswers(question.fromGateway(body.data), question.fromSql(raw));
-    if (difference) differences.push(question.perCampaign ? `campaign ${id}: ${difference}` : difference);
-  }
-  const compared = question.perCampaign ? `${ids.length} campaigns` : 'the whole answer';
-  if (!question.fromSql)
-    return { verdict: 'n/a' as const, detail: 'nothing to compare', requests: ids.length };
-  if (differences.length) {
-    return { verdict: 'MISMATCH' as const, detail: differences.join('; '), requests: ids.length };
-  }
-  return { verdict: 'OK' as const, detail: compared, requests: ids.length };
 }
 
 /** Statements by text, first parameters kept (the EXPLAIN runs them once each). */
@@ -495,13 +648,13 @@ function dedupe(statements: Captured[]): Captured[] {
 async function describeMachine(sql: postgres.Sql, loadAverage: number[]): Promise<Machine> {
   const [settings] = await sql`
     SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS shared_buffers,
-           current_setting('work_mem') AS work_mem, current_setting('jit') AS jit`;
+           current_setting('work_mem') AS work_mem`;
   const cpus = os.cpus();
   return {
     cores: cpus.length,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     memoryGb: os.totalmem() / 1024 ** 3,
-    postgres: `PostgreSQL ${settings?.version} (shared_buffers ${settings?.shared_buffers}, work_mem ${settings?.work_mem}, jit ${settings?.jit})`,
+    postgres: `PostgreSQL ${settings?.version} (shared_buffers ${settings?.shared_buffers}, work_mem ${settings?.work_mem}, jit off on every side)`,
     node: process.version,
     loadAverage,
   };
