@@ -324,4 +324,41 @@ describe('campaign(id) { latestSnapshot }', () => {
     // Sequential resolution would never ask: the campaign's null ends the walk.
     expect(snapshotStatements()).toHaveLength(1);
   });
+
+  it('reads the metric columns its fields show; aliases with other fields share one statement', async () => {
+    const created = await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+      input: { name: 'Narrow', status: 'ACTIVE' },
+    });
+    const id = created.upsertCampaign.id;
+    await executeOk(db.gateway, RECORD_SNAPSHOTS, {
+      input: [snapshotInput(id, { at: '2024-04-01T06:00:00Z', volunteers: [7, 28], spent: '12.34' })],
+    });
+
+    db.statements.length = 0;
+    await executeOk(db.gateway, LATEST, { id });
+    const [narrow] = snapshotStatements();
+    expect(narrow).toMatch(/\bvolunteers_current\b/);
+    expect(narrow).toMatch(/\bvolunteers_target\b/);
+    expect(narrow).not.toMatch(/\bbudget_spent\b|\bbeneficiaries_current\b|\bfull_snapshot\b/);
+
+    db.statements.length = 0;
+    const data = await executeOk(
+      db.gateway,
+      /* GraphQL */ `
+        query Both($id: ID!) {
+          campaign(id: $id) {
+            gauge: latestSnapshot { volunteers { current } }
+            burn: latestSnapshot { budget { spent } spentAgain: value(metric: BUDGET_SPENT) }
+          }
+        }
+      `,
+      { id },
+    );
+    // 7 of 28 volunteers and 12.34 spent, as recorded above
+    expect(data.campaign).toEqual({
+      gauge: { volunteers: { current: 7 } },
+      burn: { budget: { spent: '12.34' }, spentAgain: 12.34 },
+    });
+    expect(snapshotStatements()).toHaveLength(1);
+  });
 });

@@ -256,6 +256,8 @@ describe('the cost limit', () => {
     expect(refused.body.errors[0].message).toContain('Operation cost 405 exceeds the limit of 401');
     // the same document again, now within budget: the verdict is not cached per document
     expectOk(await post(url, { query: PAGE, variables: { n: 10 } }));
+    // costs are remembered per document and variables: the remembered 405 still refuses
+    await expectRejected(() => post(url, { query: PAGE, variables: { n: 101 } }), 'COST_LIMIT_EXCEEDED', 400);
   });
 
   it('multiplies nested connections (campaigns x snapshots)', async () => {

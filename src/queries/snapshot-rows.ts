@@ -1,12 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { toDecimalText, toInstant } from '../db/values.js';
 import type { MetricStats, SnapshotBucket } from '../metrics/bucket-stats.js';
-import { METRICS, type Metric } from '../metrics/catalog.js';
+import { METRICS, type Metric, type MetricDefinition } from '../metrics/catalog.js';
 
 /** Optional parts of a raw snapshot read: the snapshot before it (DELTA) and full_snapshot. */
 export interface RawSnapshotParts {
   previous: boolean;
   details: boolean;
+  /** The metrics read, in catalog order; every metric when absent. */
+  metrics?: readonly MetricDefinition[];
 }
 const EVERY_PART: RawSnapshotParts = { previous: true, details: true };
 
@@ -16,16 +18,17 @@ const EVERY_PART: RawSnapshotParts = { previous: true, details: true };
  * `rawSnapshotBucket` reads. `previousAlias` must be a LATERAL of at most one row.
  */
 export function rawSnapshotColumns(alias: string, previousAlias: string, parts = EVERY_PART): SQL {
+  const metrics = parts.metrics ?? METRICS;
   return sql.raw(
     [
       `${alias}.campaign_id`,
       `${alias}.snapshot_date`,
       ...(parts.details ? [`${alias}.full_snapshot`] : []),
-      ...METRICS.map(({ column }) => `${alias}.${column}`),
+      ...metrics.map(({ column }) => `${alias}.${column}`),
       ...(parts.previous
         ? [
             `(${previousAlias}.snapshot_date IS NOT NULL) AS has_previous`,
-            ...METRICS.map(({ column }) => `${previousAlias}.${column} AS previous_${column}`),
+            ...metrics.map(({ column }) => `${previousAlias}.${column} AS previous_${column}`),
           ]
         : []),
     ].join(', '),
@@ -49,7 +52,7 @@ export function rawSnapshotBucket(
 ): SnapshotBucket {
   const metrics: Partial<Record<Metric, MetricStats>> = {};
   const previousLast: Partial<Record<Metric, string | null>> = {};
-  for (const { metric, column } of METRICS) {
+  for (const { metric, column } of parts.metrics ?? METRICS) {
     const value = toDecimalText(row[column]);
     metrics[metric] = {
       first: value,
@@ -58,7 +61,7 @@ export function rawSnapshotBucket(
       max: value,
       avg: value === null ? null : Number(value),
     };
-    previousLast[metric] = toDecimalText(row[`previous_${column}`]);
+    if (parts.previous) previousLast[metric] = toDecimalText(row[`previous_${column}`]);
   }
   return {
     campaignId: String(row.campaign_id),

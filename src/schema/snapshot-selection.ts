@@ -47,6 +47,27 @@ function valueField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> {
  * selection. A field this walk does not know reads everything.
  */
 export function snapshotSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BucketSelection {
+  // A list resolves the same field once per item with the same field nodes and variables:
+  // walk the selection once per request, not once per campaign.
+  const byVariables = memoizedSelections.get(info.fieldNodes) ?? new WeakMap();
+  memoizedSelections.set(info.fieldNodes, byVariables);
+  const byPath = byVariables.get(info.variableValues) ?? new Map<string, BucketSelection>();
+  byVariables.set(info.variableValues, byPath);
+  const key = path.join('.');
+  const known = byPath.get(key);
+  if (known) return known;
+  const selection = walkSnapshotSelection(info, path);
+  byPath.set(key, selection);
+  return selection;
+}
+
+/** Selections by field nodes (one parsed document's), then by the request's variables, then by path. */
+const memoizedSelections = new WeakMap<
+  readonly FieldNode[],
+  WeakMap<GraphQLResolveInfo['variableValues'], Map<string, BucketSelection>>
+>();
+
+function walkSnapshotSelection(info: GraphQLResolveInfo, path: readonly string[]): BucketSelection {
   let nodes: readonly FieldNode[] = info.fieldNodes;
   for (const name of path) nodes = subfields(info, nodes).filter((field) => field.name.value === name);
   const asked: [Metric, Stat][] = [];
@@ -74,8 +95,8 @@ export function snapshotSelection(info: GraphQLResolveInfo, path: readonly strin
 }
 
 /**
- * Campaign.latestSnapshot: the snapshot before it only for DELTA, full_snapshot only when
- * read. `path` reaches the field from an ancestor's info (Query.campaign prefetches it).
+ * Campaign.latestSnapshot: the metrics its fields read, the snapshot before it only for
+ * DELTA, full_snapshot only when read. `path` reaches the field from an ancestor's info (Query.campaign prefetches it).
  */
 export function latestSnapshotRequest(
   campaignId: string,
@@ -83,5 +104,10 @@ export function latestSnapshotRequest(
   path: readonly string[] = [],
 ): LatestSnapshotRequest {
   const selection = snapshotSelection(info, path);
-  return { campaignId, previous: needsPrevious(selection), details: selection.details };
+  return {
+    campaignId,
+    previous: needsPrevious(selection),
+    details: selection.details,
+    metrics: selection.metrics.map(({ definition }) => definition),
+  };
 }

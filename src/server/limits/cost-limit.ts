@@ -1,5 +1,5 @@
 import { type ComplexityResult, createComplexityRule } from '@pothos/plugin-complexity';
-import { type ExecutionArgs, type ExecutionResult, validate } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { limitError } from './limit-error.js';
 
@@ -22,24 +22,13 @@ interface OperationHook {
  */
 export function costLimit(maxCost: number): Plugin {
   const rejectIfOver = ({ args, setResultAndStopExecution }: OperationHook) => {
-    let over: ComplexityResult | undefined;
-    validate(args.schema, args.document, [
-      createComplexityRule({
-        context: args.contextValue as object,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? undefined,
-        // Invalid variables are left to execution, which reports them as BAD_USER_INPUT.
-        validate: (result) => {
-          if (result.complexity > maxCost) over = result;
-        },
-      }),
-    ]);
-    if (over) {
+    const cost = operationCost(args);
+    if (cost > maxCost) {
       setResultAndStopExecution({
         errors: [
           limitError(
             'COST_LIMIT_EXCEEDED',
-            `Operation cost ${over.complexity} exceeds the limit of ${maxCost}: ask for smaller pages or fewer fields.`,
+            `Operation cost ${cost} exceeds the limit of ${maxCost}: ask for smaller pages or fewer fields.`,
             { status: 400, spec: true },
           ),
         ],
@@ -47,4 +36,42 @@ export function costLimit(maxCost: number): Plugin {
     }
   };
   return { onExecute: rejectIfOver, onSubscribe: rejectIfOver };
+}
+
+/**
+ * Costs already computed, by parsed document (Yoga's parser cache hands out the same object
+ * for the same text), then by operation name and variables. The schema's costs read only
+ * arguments, never the context, so equal inputs cost the same. Walking a document with the
+ * complexity rule takes a tenth of a millisecond or more; dashboards send the same few.
+ */
+const knownCosts = new WeakMap<DocumentNode, Map<string, number>>();
+/** Inputs past this size (ingest batches) are costed every time, not kept as keys. */
+const MAX_MEMO_KEY_LENGTH = 2048;
+const MAX_MEMOS_PER_DOCUMENT = 256;
+
+function operationCost(args: ExecutionArgs): number {
+  const key = `${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
+  const memoizable = key.length <= MAX_MEMO_KEY_LENGTH;
+  const costs = knownCosts.get(args.document) ?? new Map<string, number>();
+  const known = memoizable ? costs.get(key) : undefined;
+  if (known !== undefined) return known;
+  let cost = 0;
+  validate(args.schema, args.document, [
+    createComplexityRule({
+      context: args.contextValue as object,
+      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+      operationName: args.operationName ?? undefined,
+      // Invalid variables are left to execution, which reports them as BAD_USER_INPUT.
+      validate: (result: ComplexityResult) => {
+        cost = result.complexity;
+      },
+    }),
+  ]);
+  if (memoizable) {
+    // Oldest first out: a document sent with ever new variables keeps only recent ones.
+    if (costs.size >= MAX_MEMOS_PER_DOCUMENT) costs.delete(costs.keys().next().value as string);
+    costs.set(key, cost);
+    knownCosts.set(args.document, costs);
+  }
+  return cost;
 }
