@@ -14,6 +14,7 @@ import { createRequestLoaders } from '../loaders/request-loaders.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
+import { compiledExecution } from './compiled-execution.js';
 import { errorMasking } from './error-masking.js';
 import { YOGA_BUILTIN_HEALTH_ENDPOINT } from './health.js';
 import { gatewayLimits } from './limits/index.js';
@@ -52,31 +53,38 @@ query CampaignOverview {
 }
 `;
 
-/** Adds `code` to errors graphql-js reports without one. */
-function withCode<E extends Error>(errors: readonly E[], code: string): E[] {
-  for (const error of errors) {
-    if (error instanceof GraphQLError && !error.extensions.code) {
-      (error as { extensions: Record<string, unknown> }).extensions = { ...error.extensions, code };
-    }
-  }
-  return [...errors];
+/**
+ * The error with `code` added when it has none. A copy: graphql-jit's errors have read-only
+ * extensions.
+ */
+function withCode<E extends Error>(error: E, code: string): E | GraphQLError {
+  if (!(error instanceof GraphQLError) || error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /**
- * graphql-js reports invalid documents and variables without a code; give them the stable
- * codes clients branch on: GRAPHQL_VALIDATION_FAILED for the document, BAD_USER_INPUT for
- * variables that cannot be coerced (execution stops before any field, so there is no data).
+ * graphql-js and graphql-jit report invalid documents and variables without a code; give them
+ * the stable codes clients branch on: GRAPHQL_VALIDATION_FAILED for the document,
+ * BAD_USER_INPUT for variables that cannot be coerced (execution stops before any field, so
+ * there is no data).
  */
 const stableErrorCodes: Plugin = {
   onValidate:
     () =>
     ({ result, setResult }) => {
-      if (result.length) setResult(withCode(result, 'GRAPHQL_VALIDATION_FAILED'));
+      if (result.length) setResult(result.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')));
     },
   onExecute: () => ({
-    onExecuteDone: ({ result }) => {
+    onExecuteDone: ({ result, setResult }) => {
       if (!isAsyncIterable(result) && result.errors && result.data === undefined) {
-        withCode(result.errors, 'BAD_USER_INPUT');
+        setResult({ ...result, errors: result.errors.map((error) => withCode(error, 'BAD_USER_INPUT')) });
       }
     },
   }),
@@ -155,6 +163,7 @@ export function createGateway({
     plugins: [
       ...operations.plugins,
       stableErrorCodes,
+      ...compiledExecution(),
       ...(webRoot === false ? [] : [webDashboard({ root: webRoot })]),
       ...gatewayLimits(settings.limits, redis),
       // Before the cache, so a cache hit reaches no database; after any plugin that replaces
