@@ -50,6 +50,7 @@ export function compiledExecution(): Plugin[] {
       args.variableValues = filled;
     },
   };
+  // biome-ignore lint/correctness/useHookAtTopLevel: an envelop plugin factory named like a React hook
   const compiled = useGraphQlJit(
     {},
     {
