@@ -331,7 +331,10 @@ describe('campaign(id) { latestSnapshot }', () => {
     });
     const id = created.upsertCampaign.id;
     await executeOk(db.gateway, RECORD_SNAPSHOTS, {
-      input: [snapshotInput(id, { at: '2024-04-01T06:00:00Z', volunteers: [7, 28], spent: '12.34' })],
+      input: [
+        snapshotInput(id, { at: '2024-03-31T06:00:00Z', volunteers: [5, 28], spent: '10.00' }),
+        snapshotInput(id, { at: '2024-04-01T06:00:00Z', volunteers: [7, 28], spent: '12.34' }),
+      ],
     });
 
     db.statements.length = 0;
@@ -349,15 +352,17 @@ describe('campaign(id) { latestSnapshot }', () => {
           campaign(id: $id) {
             gauge: latestSnapshot { volunteers { current } }
             burn: latestSnapshot { budget { spent } spentAgain: value(metric: BUDGET_SPENT) }
+            growth: latestSnapshot { value(metric: VOLUNTEERS_CURRENT, stat: DELTA) }
           }
         }
       `,
       { id },
     );
-    // 7 of 28 volunteers and 12.34 spent, as recorded above
+    // the newest: 7 of 28 volunteers (5 the day before) and 12.34 spent, as recorded above
     expect(data.campaign).toEqual({
       gauge: { volunteers: { current: 7 } },
       burn: { budget: { spent: '12.34' }, spentAgain: 12.34 },
+      growth: { value: 2 },
     });
     expect(snapshotStatements()).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import DataLoader, { type CacheMap } from 'dataloader';
 import type { Database } from '../db/client.js';
 import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import { type SnapshotCadence, snapshotCadence } from '../metrics/cadence.js';
@@ -29,12 +29,64 @@ export function createLatestSnapshotLoader(db: Database) {
       const byCampaign = await latestSnapshotsByCampaign(db, ids, parts);
       return requests.map((request) => byCampaign.get(request.campaignId) ?? null);
     },
-    // the parts are part of the identity: a cached snapshot never lacks a part asked later
-    {
-      cacheKeyFn: ({ campaignId, previous, details, metrics }) =>
-        `${campaignId}|${previous}|${details}|${metrics?.map(({ metric }) => metric).join(',') ?? '*'}`,
-    },
+    { cacheKeyFn: latestSnapshotKey, cacheMap: new LatestSnapshotCache() },
   );
+}
+
+const ALL_METRICS = '*';
+
+/** campaign|previous|details|metrics (comma-separated, or * for all): what LatestSnapshotCache reads back. */
+function latestSnapshotKey({ campaignId, previous, details, metrics }: LatestSnapshotRequest): string {
+  const names = metrics ? metrics.map(({ metric }) => metric).join(',') : ALL_METRICS;
+  return `${campaignId}|${previous ? 1 : 0}|${details ? 1 : 0}|${names}`;
+}
+
+/**
+ * A request's cache of latest snapshots, where a snapshot loaded with more parts answers a
+ * request for fewer: Query.campaign prefetches the union of what every alias of
+ * latestSnapshot reads, and each alias then finds it. A cached snapshot never lacks a part
+ * asked later: the lookup wants every metric, DELTA's predecessor and details asked for.
+ */
+class LatestSnapshotCache implements CacheMap<string, Promise<SnapshotBucket | null>> {
+  private readonly byCampaign = new Map<string, Map<string, Promise<SnapshotBucket | null>>>();
+
+  get(key: string): Promise<SnapshotBucket | null> | undefined {
+    const [campaignId = '', ...asked] = key.split('|');
+    const cached = this.byCampaign.get(campaignId);
+    const exact = cached?.get(key);
+    if (exact || !cached) return exact;
+    for (const [candidate, snapshot] of cached) {
+      if (covers(candidate.split('|').slice(1), asked)) return snapshot;
+    }
+    return undefined;
+  }
+
+  set(key: string, snapshot: Promise<SnapshotBucket | null>): void {
+    const campaignId = key.slice(0, key.indexOf('|'));
+    const cached = this.byCampaign.get(campaignId) ?? new Map<string, Promise<SnapshotBucket | null>>();
+    cached.set(key, snapshot);
+    this.byCampaign.set(campaignId, cached);
+  }
+
+  delete(key: string): void {
+    this.byCampaign.get(key.slice(0, key.indexOf('|')))?.delete(key);
+  }
+
+  clear(): void {
+    this.byCampaign.clear();
+  }
+}
+
+/** Whether parts [previous, details, metrics] loaded answer parts asked (same encoding). */
+function covers(
+  [previous, details, metrics]: string[],
+  [askedPrevious, askedDetails, askedMetrics]: string[],
+) {
+  if ((askedPrevious === '1' && previous !== '1') || (askedDetails === '1' && details !== '1')) return false;
+  if (metrics === ALL_METRICS) return true;
+  if (askedMetrics === ALL_METRICS || askedMetrics === undefined || metrics === undefined) return false;
+  const loaded = new Set(metrics.split(','));
+  return askedMetrics === '' || askedMetrics.split(',').every((metric) => loaded.has(metric));
 }
 
 /** The metrics any request reads, in catalog order; every metric when one of them reads all. */
