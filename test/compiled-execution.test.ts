@@ -71,3 +71,24 @@ describe('variables under compiled execution', () => {
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });
+
+describe('documents graphql-jit does not run', () => {
+  it('answers each operation of a document of several by its operationName', async () => {
+    const TWO_OPERATIONS = /* GraphQL */ `
+      query Name($id: ID!) { campaign(id: $id) { name } }
+      query Zone($id: ID!) { campaign(id: $id) { timeZone } }
+    `;
+    const send = async (operationName: string) => {
+      const response = await db.gateway.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query: TWO_OPERATIONS, variables: { id }, operationName }),
+      });
+      return (await response.json()) as { data?: unknown };
+    };
+    // the first one asked must not answer for the other
+    expect((await send('Name')).data).toEqual({ campaign: { name: 'Compiled' } });
+    expect((await send('Zone')).data).toEqual({ campaign: { timeZone: 'UTC' } });
+    expect((await send('Name')).data).toEqual({ campaign: { name: 'Compiled' } });
+  });
+});

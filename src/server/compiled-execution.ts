@@ -1,5 +1,6 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { type DocumentNode, getOperationAST, valueFromASTUntyped } from 'graphql';
+import { type DocumentNode, type GraphQLSchema, getOperationAST, Kind, valueFromASTUntyped } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 type Variables = Record<string, unknown>;
@@ -27,12 +28,34 @@ function variableDefaults(document: DocumentNode, operationName: string | null |
 }
 
 /**
+ * Whether graphql-jit runs this request: a document of one query or mutation that it compiles.
+ * @envelop/graphql-jit keeps one compiled query per document whatever operation it was compiled
+ * for, so a document of several operations (GraphiQL's tabs) would run the first one asked
+ * for every later request: those, subscriptions, and anything graphql-jit cannot compile run
+ * on graphql-js. Decided once per document.
+ */
+const compilableDocuments = new WeakMap<DocumentNode, boolean>();
+
+function runsCompiled(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const known = compilableDocuments.get(document);
+  if (known !== undefined) return known;
+  const operations = document.definitions.filter(
+    (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+  );
+  const compilable =
+    operations.length === 1 &&
+    operations[0]?.operation !== 'subscription' &&
+    isCompiledQuery(compileQuery(schema, document));
+  compilableDocuments.set(document, compilable);
+  return compilable;
+}
+
+/**
  * Queries and mutations run as code compiled once per document by graphql-jit (through
  * @envelop/graphql-jit, which keeps the compiled query beside Yoga's parsed document).
  * graphql-js walks the document again for every object of the answer: for a page of 50
  * campaigns with their latest snapshots that walk was a third of the gateway's CPU time per
- * request (bench/README.md has the numbers). Subscriptions keep graphql-js: one long-lived
- * stream gains nothing from compiling.
+ * request (bench/README.md has the numbers).
  *
  * graphql-jit leaves out the default of a non-null variable (`$granularity: Granularity! = DAY`
  * is reported as "not provided"): a variable the request leaves out gets its default here,
@@ -53,13 +76,7 @@ export function compiledExecution(): Plugin[] {
   // biome-ignore lint/correctness/useHookAtTopLevel: an envelop plugin factory named like a React hook
   const compiled = useGraphQlJit(
     {},
-    {
-      enableIf: ({ document, operationName }) =>
-        getOperationAST(document, operationName)?.operation !== 'subscription',
-      // A document graphql-jit cannot compile is answered with the compiler's errors (they
-      // are validation-like, about the document); nothing to log per request.
-      onError: () => {},
-    },
+    { enableIf: ({ schema, document }) => runsCompiled(schema, document) },
   ) as Plugin;
   return [withDefaultVariables, compiled];
 }
