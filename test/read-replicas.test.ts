@@ -42,6 +42,7 @@ let database: DatabaseHandle | undefined;
 let gateway: Gateway | undefined;
 let served: ServedGateway | undefined;
 const logLines: string[] = [];
+const testLogger = createLogger('warn', { write: (line: string) => void logLines.push(line) });
 let writerToken = '';
 let readerToken = '';
 let campaignId = '';
@@ -129,10 +130,10 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL suite only: set DATABASE_
     });
     gateway = createGateway({
       db: database.db,
-      readReplicas: database.replicas,
+      readRouter: createReadRouter({ primary: database.db, replicas: database.replicas, logger: testLogger }),
       webRoot: false,
       settings: { auth: HS256_AUTH, cacheEnabled: false },
-      logger: createLogger('warn', { write: (line: string) => void logLines.push(line) }),
+      logger: testLogger,
     });
     served = await serveOverHttp(gateway);
     writerToken = await hs256Token({ sub: 'writer', tenants: ['acme'], role: 'ingest' });
@@ -196,7 +197,11 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL suite only: set DATABASE_
 
   it('counts a replica read as seeing every write only if none runs and the replica had replayed the newest when routed', async () => {
     if (!database || !standby) throw new Error('no cluster');
-    const router = createReadRouter({ primary: database.db, replicas: database.replicas });
+    const router = createReadRouter({
+      primary: database.db,
+      replicas: database.replicas,
+      logger: testLogger,
+    });
     await standby.catchUp();
     const beforeWrite = await router.routeRead('reader');
     expect(beforeWrite.target).toBe('replica');
@@ -233,11 +238,15 @@ describe.skipIf(!serverUrl)('read replicas (PostgreSQL suite only: set DATABASE_
       if (!database) throw new Error('no database');
       cachedGateway = createGateway({
         db: database.db,
-        readReplicas: database.replicas,
+        readRouter: createReadRouter({
+          primary: database.db,
+          replicas: database.replicas,
+          logger: testLogger,
+        }),
         webRoot: false,
         // The in-memory cache: this gateway's alone.
         settings: { auth: HS256_AUTH, cacheEnabled: true },
-        logger: createLogger('warn', { write: (line: string) => void logLines.push(line) }),
+        logger: testLogger,
       });
       cachedServed = await serveOverHttp(cachedGateway);
     });

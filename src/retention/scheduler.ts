@@ -12,6 +12,11 @@ export interface RetentionSchedulerOptions {
   onError?: (error: unknown) => void;
   /** A run changed a campaign's stored rows (the server invalidates its cached answers). */
   onCampaignChanged?: (campaignId: string) => void;
+  /**
+   * Runs each retention run as a write (main.ts: the read router's trackWrite, so that replica
+   * answers from before the run are not cached after it); default: runs it as it is.
+   */
+  asWrite?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 export interface RetentionScheduler {
@@ -31,6 +36,7 @@ export function startRetentionScheduler({
   onReport,
   onError,
   onCampaignChanged,
+  asWrite = (run) => run(),
 }: RetentionSchedulerOptions): RetentionScheduler {
   if (intervalMinutes <= 0) return { stop: async () => {} };
   let stopped = false;
@@ -42,7 +48,9 @@ export function startRetentionScheduler({
     timer.unref();
   };
   const tick = () => {
-    running = runRetention(db, { archive: { url: settings.archiveUrl, s3: settings.s3 }, onCampaignChanged })
+    running = asWrite(() =>
+      runRetention(db, { archive: { url: settings.archiveUrl, s3: settings.s3 }, onCampaignChanged }),
+    )
       .then((report) => onReport?.(report))
       .catch((error: unknown) => onError?.(error))
       .finally(() => {

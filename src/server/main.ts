@@ -4,6 +4,7 @@ import { authMode } from '../auth/authenticate.js';
 import { invalidateCachedCampaigns } from '../cache/response-cache.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { createReadRouter } from '../db/replicas.js';
 import { createLogger } from '../observability/logger.js';
 import { retentionReporting } from '../observability/retention-reporting.js';
 import { connectRedis } from '../redis/connection.js';
@@ -34,9 +35,12 @@ async function main() {
   configureRetention(retention);
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const serving = new ServingState();
+  const readRouter = database.replicas.length
+    ? createReadRouter({ primary: database.db, replicas: database.replicas, logger })
+    : undefined;
   const yoga = createGateway({
     db: database.db,
-    readReplicas: database.replicas,
+    readRouter,
     settings: config,
     redis,
     logger,
@@ -48,6 +52,7 @@ async function main() {
     intervalMinutes: config.retentionIntervalMinutes,
     ...retentionReporting(logger),
     onCampaignChanged: (campaignId) => void invalidateCachedCampaigns(database.db, [campaignId], 'snapshots'),
+    asWrite: readRouter && ((run) => readRouter.trackWrite('retention', run)),
   });
   const server = createServer(yoga);
   server.listen(config.port, () => {

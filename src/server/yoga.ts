@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis';
 import { createAuthenticator } from '../auth/authenticate.js';
 import { responseCache } from '../cache/response-cache.js';
 import { type Config, loadConfig } from '../config.js';
-import type { Database, ReplicaDatabase } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { readRouting } from '../db/read-routing.js';
-import { createReadRouter } from '../db/replicas.js';
+import type { ReadRouter } from '../db/replicas.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { closeEventsOnDispose } from '../events/gateway-plugin.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
@@ -99,8 +99,12 @@ export type GatewaySettings = Pick<
 export interface GatewayOptions {
   /** The primary: writes, subscriptions, and reads when no replica may serve them. */
   db: Database;
-  /** Streaming replicas for reads (DATABASE_REPLICA_URLS; src/db/replicas.ts routes them). */
-  readReplicas?: ReplicaDatabase[];
+  /**
+   * Routes reads to streaming replicas (createReadRouter over DATABASE_REPLICA_URLS); absent:
+   * every read on the primary. main.ts shares it with scheduled retention, so that retention's
+   * writes count for read-your-writes and for the response cache like a mutation's.
+   */
+  readRouter?: ReadRouter;
   /** The built web dashboard served at `/` (default web/dist); false: GraphQL only. */
   webRoot?: string | false;
   settings?: Partial<GatewaySettings>;
@@ -117,7 +121,7 @@ export interface GatewayOptions {
 /** The HTTP app; tests call `yoga.fetch` on it, main.ts listens with it. */
 export function createGateway({
   db,
-  readReplicas = [],
+  readRouter: reads,
   webRoot,
   settings: overrides,
   redis,
@@ -126,13 +130,6 @@ export function createGateway({
   serving,
 }: GatewayOptions) {
   const settings: GatewaySettings = { ...loadConfig({}), ...overrides };
-  const reads = readReplicas.length
-    ? createReadRouter({
-        primary: db,
-        replicas: readReplicas,
-        logger: logger ?? createLogger(settings.logLevel),
-      })
-    : undefined;
   const operations = gatewayOperations({ db, readReplicas: reads, redis, settings, logger, serving });
   const eventBus =
     events ??
