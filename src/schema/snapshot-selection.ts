@@ -96,7 +96,8 @@ function walkSnapshotSelection(info: GraphQLResolveInfo, path: readonly string[]
 
 /**
  * Campaign.latestSnapshot: the metrics its fields read, the snapshot before it only for
- * DELTA, full_snapshot only when read. `path` reaches the field from an ancestor's info (Query.campaign prefetches it).
+ * DELTA, full_snapshot only when read. `path` reaches the field from an ancestor's info
+ * (Query.campaign prefetches it).
  */
 export function latestSnapshotRequest(
   campaignId: string,
