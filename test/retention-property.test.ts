@@ -1,18 +1,18 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import type { NaiveGranularity } from './helpers/naive-buckets.js';
 import {
   createCampaignWith,
+  databaseWithArchive,
   expectSeriesEqualsNaive,
   querySeries,
   retain,
   storedLayout,
   type TestSnapshot,
-  temporaryArchive,
 } from './helpers/retention.js';
-import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
+import { executeOk } from './helpers/test-database.js';
 
 /**
  * Property: whatever retention did (random zone, snapshot times over four and a half
@@ -21,15 +21,7 @@ import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test
  * answer reports equals the naive computation over the ORIGINAL raw snapshots kept in the
  * test. The oracle never sees the database.
  */
-let db: TestDatabase;
-const archive = temporaryArchive();
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-  archive.remove();
-});
+const retained = databaseWithArchive();
 
 const ZONES = [
   'UTC',
@@ -98,12 +90,16 @@ describe('property: statistics after retention equal the naive computation on th
               volunteers: g.volunteers,
               sroi: g.sroi === null ? null : g.sroi / 100,
             }));
-          const id = await createCampaignWith(db, { timeZone, highValue }, snapshots);
+          const id = await createCampaignWith(retained.db, { timeZone, highValue }, snapshots);
           try {
             for (const hours of asOfHoursBack) {
-              await retain(db.handle.db, archive.url, new Date(BASE_AS_OF - hours * 3_600_000));
+              await retain(
+                retained.db.handle.db,
+                retained.archive.url,
+                new Date(BASE_AS_OF - hours * 3_600_000),
+              );
             }
-            const layout = await storedLayout(db.handle.db, id);
+            const layout = await storedLayout(retained.db.handle.db, id);
             const storedRanks = [
               ...layout.rollups.map((r) => RANK[String(r.granularity)] ?? 0),
               ...layout.archives.map(() => RANK.QUARTER as number),
@@ -119,7 +115,7 @@ describe('property: statistics after retention equal the naive computation on th
             expect(stored).toBe(snapshots.length);
 
             for (const granularity of GRANULARITIES) {
-              const answer = await querySeries(db, id, FROM, TO, granularity);
+              const answer = await querySeries(retained.db, id, FROM, TO, granularity);
               expect(RANK[answer.granularity]).toBe(Math.max(RANK[granularity] as number, coarsest));
               expect(answer.timeZone).toBe(timeZone);
               expectSeriesEqualsNaive(answer, snapshots, FROM, TO, (actual, message, expected) =>
@@ -150,7 +146,7 @@ describe('property: statistics after retention equal the naive computation on th
               ];
               if (!layout.rollups.some((r) => r.granularity === granularity)) continue;
               const from = new Date(Math.max(FROM.getTime(), ...coarserEnds.map((d) => d.getTime())));
-              const answer = await querySeries(db, id, from, TO, 'DAY');
+              const answer = await querySeries(retained.db, id, from, TO, 'DAY');
               expect(answer.granularity).toBe(granularity);
               expectSeriesEqualsNaive(
                 answer,
@@ -163,7 +159,7 @@ describe('property: statistics after retention equal the naive computation on th
             }
             await checkSnapshotNodes(id, snapshots);
           } finally {
-            await queryRows(db.handle.db, sql`DELETE FROM campaigns WHERE id = ${id}::uuid`);
+            await queryRows(retained.db.handle.db, sql`DELETE FROM campaigns WHERE id = ${id}::uuid`);
           }
         },
       ),
@@ -197,7 +193,11 @@ const SNAPSHOTS = /* GraphQL */ `
  */
 async function checkSnapshotNodes(id: string, snapshots: TestSnapshot[]) {
   const { naiveBucketKey } = await import('./helpers/naive-buckets.js');
-  const data = await executeOk(db.gateway, SNAPSHOTS, { id, from: FROM.toISOString(), to: TO.toISOString() });
+  const data = await executeOk(retained.db.gateway, SNAPSHOTS, {
+    id,
+    from: FROM.toISOString(),
+    to: TO.toISOString(),
+  });
   const nodes: {
     snapshotDate: string;
     granularity: NaiveGranularity;

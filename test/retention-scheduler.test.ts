@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RetentionReport } from '../src/retention/run-retention.js';
 import { startRetentionScheduler } from '../src/retention/scheduler.js';
-import { temporaryArchive } from './helpers/retention.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { databaseWithArchive } from './helpers/retention.js';
 
-let db: TestDatabase;
-const archive = temporaryArchive();
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.close();
-  archive.remove();
-});
+const retained = databaseWithArchive();
 
 describe('the retention scheduler', () => {
   it('runs each run inside asWrite (main.ts: the read router counts it as a write)', async () => {
@@ -21,17 +11,17 @@ describe('the retention scheduler', () => {
     let statementsInside = 0;
     const reported = new Promise<RetentionReport>((resolve, reject) => {
       const scheduler = startRetentionScheduler({
-        db: db.handle.db,
-        settings: { archiveUrl: archive.url, s3: {} },
+        db: retained.db.handle.db,
+        settings: { archiveUrl: retained.archive.url, s3: {} },
         // 60 ms: the first run comes one interval after the start
         intervalMinutes: 0.001,
         asWrite: async (run) => {
           events.push('write begins');
-          const before = db.statements.length;
+          const before = retained.db.statements.length;
           try {
             return await run();
           } finally {
-            statementsInside = db.statements.length - before;
+            statementsInside = retained.db.statements.length - before;
             events.push('write ends');
           }
         },

@@ -12,11 +12,11 @@ import { maintainSnapshotPartitions } from '../src/queries/snapshot-partitions.j
 import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
 import {
   createCampaignWith,
+  databaseWithArchive,
   expectSeriesEqualsNaive,
   querySeries,
   retain,
   type TestSnapshot,
-  temporaryArchive,
 } from './helpers/retention.js';
 import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
 
@@ -236,15 +236,7 @@ describe('a month without a partition', () => {
 describe('retention drops the months it emptied', () => {
   /** UTC campaigns; cutoffs by hand: raw (high value) 2026-04-15, WEEK 2026-03-16. */
   const AS_OF = new Date('2026-06-15T00:00:00Z');
-  let db: TestDatabase;
-  const archive = temporaryArchive();
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-    archive.remove();
-  });
+  const retained = databaseWithArchive();
 
   const daily = (from: string, to: string, seed: number): TestSnapshot[] => {
     const out: TestSnapshot[] = [];
@@ -266,10 +258,10 @@ describe('retention drops the months it emptied', () => {
   const TO = new Date('2026-06-15T00:00:00Z');
 
   it('detaches and drops exactly the emptied old months and keeps every statistic', async () => {
-    const normalId = await createCampaignWith(db, { timeZone: 'UTC' }, normal);
-    const heldId = await createCampaignWith(db, { timeZone: 'UTC', legalHold: true }, held);
-    await maintainSnapshotPartitions(db.handle.db);
-    expect(await rowsByPartition(db.handle.db, normalId)).toEqual({
+    const normalId = await createCampaignWith(retained.db, { timeZone: 'UTC' }, normal);
+    const heldId = await createCampaignWith(retained.db, { timeZone: 'UTC', legalHold: true }, held);
+    await maintainSnapshotPartitions(retained.db.handle.db);
+    expect(await rowsByPartition(retained.db.handle.db, normalId)).toEqual({
       [monthName(2025, 11)]: 30,
       [monthName(2025, 12)]: 31,
       [monthName(2026, 1)]: 31,
@@ -278,38 +270,38 @@ describe('retention drops the months it emptied', () => {
     });
     const check = (actual: unknown, message: string, expected: unknown) =>
       expect(actual, message).toEqual(expected);
-    const seriesBefore = await querySeries(db, normalId, FROM, TO, 'MONTH');
+    const seriesBefore = await querySeries(retained.db, normalId, FROM, TO, 'MONTH');
     expectSeriesEqualsNaive(seriesBefore, normal, FROM, TO, check);
 
-    const report = await retain(db.handle.db, archive.url, AS_OF);
+    const report = await retain(retained.db.handle.db, retained.archive.url, AS_OF);
     expect(report.partitionsDropped).toEqual([monthName(2025, 11), monthName(2026, 1), monthName(2026, 2)]);
-    const names = (await catalogPartitions(db.handle.db)).map((p) => p.name);
+    const names = (await catalogPartitions(retained.db.handle.db)).map((p) => p.name);
     for (const dropped of report.partitionsDropped) {
       expect(names).not.toContain(dropped);
       const [table] = await queryRows<{ exists: boolean }>(
-        db.handle.db,
+        retained.db.handle.db,
         sql`SELECT to_regclass(${dropped}) IS NOT NULL AS exists`,
       );
       expect(table?.exists).toBe(false);
     }
-    expect(await rowsByPartition(db.handle.db, heldId)).toEqual({ [monthName(2025, 12)]: 31 });
-    expect(await rowsByPartition(db.handle.db, normalId)).toEqual({ [monthName(2026, 6)]: 13 });
+    expect(await rowsByPartition(retained.db.handle.db, heldId)).toEqual({ [monthName(2025, 12)]: 31 });
+    expect(await rowsByPartition(retained.db.handle.db, normalId)).toEqual({ [monthName(2026, 6)]: 13 });
 
     // exactness: the rolled-up statistics equal the naive ones of the original snapshots
-    const seriesAfter = await querySeries(db, normalId, FROM, TO, 'MONTH');
+    const seriesAfter = await querySeries(retained.db, normalId, FROM, TO, 'MONTH');
     expectSeriesEqualsNaive(seriesAfter, normal, FROM, TO, check);
     expect(seriesAfter).toEqual(seriesBefore);
-    expectSeriesEqualsNaive(await querySeries(db, heldId, FROM, TO, 'MONTH'), held, FROM, TO, check);
+    expectSeriesEqualsNaive(await querySeries(retained.db, heldId, FROM, TO, 'MONTH'), held, FROM, TO, check);
 
-    const again = await retain(db.handle.db, archive.url, AS_OF);
+    const again = await retain(retained.db.handle.db, retained.archive.url, AS_OF);
     expect(again.partitionsDropped).toEqual([]);
   });
 
   it('a dry run drops nothing', async () => {
-    const before = (await catalogPartitions(db.handle.db)).map((p) => p.name);
-    const report = await retain(db.handle.db, archive.url, AS_OF, { dryRun: true });
+    const before = (await catalogPartitions(retained.db.handle.db)).map((p) => p.name);
+    const report = await retain(retained.db.handle.db, retained.archive.url, AS_OF, { dryRun: true });
     expect(report.partitionsDropped).toEqual([]);
-    expect((await catalogPartitions(db.handle.db)).map((p) => p.name)).toEqual(before);
+    expect((await catalogPartitions(retained.db.handle.db)).map((p) => p.name)).toEqual(before);
   });
 });
 

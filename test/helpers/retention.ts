@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import { type Database, queryRows } from '../../src/db/client.js';
 import { type RetentionOptions, runRetention } from '../../src/retention/run-retention.js';
 import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from '../fixtures/snapshot-inputs.js';
@@ -13,7 +14,30 @@ import {
   naiveBuckets,
   type Sample,
 } from './naive-buckets.js';
-import { executeOk, type TestDatabase } from './test-database.js';
+import { createTestDatabase, executeOk, type TestDatabase } from './test-database.js';
+
+/**
+ * A test database and a temporary archive for the tests of the enclosing file or describe
+ * block: made before them, removed after. `db` is there once beforeAll has run.
+ */
+export function databaseWithArchive() {
+  const archive = temporaryArchive();
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+    archive.remove();
+  });
+  return {
+    archive,
+    get db(): TestDatabase {
+      if (!database) throw new Error('the test database is made in beforeAll');
+      return database;
+    },
+  };
+}
 
 /** A temporary file:// archive directory, removed by `remove`. */
 export function temporaryArchive() {
