@@ -49,10 +49,16 @@ function valueField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> {
 export function snapshotSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BucketSelection {
   // A list resolves the same field once per item with the same field nodes and variables:
   // walk the selection once per request, not once per campaign.
-  const byVariables = memoizedSelections.get(info.fieldNodes) ?? new WeakMap();
-  memoizedSelections.set(info.fieldNodes, byVariables);
-  const byPath = byVariables.get(info.variableValues) ?? new Map<string, BucketSelection>();
-  byVariables.set(info.variableValues, byPath);
+  let byVariables = memoizedSelections.get(info.fieldNodes);
+  if (!byVariables) {
+    byVariables = new WeakMap();
+    memoizedSelections.set(info.fieldNodes, byVariables);
+  }
+  let byPath = byVariables.get(info.variableValues);
+  if (!byPath) {
+    byPath = new Map();
+    byVariables.set(info.variableValues, byPath);
+  }
   const key = path.join('.');
   const known = byPath.get(key);
   if (known) return known;

@@ -12,8 +12,11 @@ type Variables = Record<string, unknown>;
 const defaultsByDocument = new WeakMap<DocumentNode, Map<string, Variables>>();
 
 function variableDefaults(document: DocumentNode, operationName: string | null | undefined): Variables {
-  const byOperation = defaultsByDocument.get(document) ?? new Map<string, Variables>();
-  defaultsByDocument.set(document, byOperation);
+  let byOperation = defaultsByDocument.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    defaultsByDocument.set(document, byOperation);
+  }
   const key = operationName ?? '';
   const known = byOperation.get(key);
   if (known) return known;

@@ -11,7 +11,7 @@ import type { ReadRouter } from '../db/replicas.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { closeEventsOnDispose } from '../events/gateway-plugin.js';
 import { createRequestLoaders } from '../loaders/request-loaders.js';
-import { createLogger, type Logger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
 import { compiledExecution } from './compiled-execution.js';
