@@ -8,27 +8,22 @@ import { campaigns } from './campaigns.js';
  * which overflows at 1000 %; numeric(18,4) holds every ratio of valid inputs (int/int and
  * numeric(12,2)/0.01), so ingest never has to reject a real over-capacity reading.
  */
-const utilization = (name: string, current: string, target: string) =>
-  numeric(name, { precision: 18, scale: 4 })
-    .notNull()
-    .generatedAlwaysAs(
-      (): SQL =>
-        sql`coalesce(round(${sql.identifier(current)}::numeric / nullif(${sql.identifier(target)}, 0), 4), 0)`,
-    );
+const utilizationOf = (current: string, target: string): SQL =>
+  sql`coalesce(round(${sql.identifier(current)}::numeric / nullif(${sql.identifier(target)}, 0), 4), 0)`;
 
 const money = (name: string) => numeric(name, { precision: 12, scale: 2 });
 
 /**
- * Range-partitioned by month on snapshot_date (migration 20261127155839_partitioned_snapshots,
- * partitions kept by src/queries/snapshot-partitions.ts). drizzle cannot declare partitioning,
- * so the table here is the parent as queries see it. Every unique key of a partitioned table
- * must hold the partition key, and Citus wants the distribution column in it too: the primary
- * key is (campaign_id, snapshot_date), the key ingest upserts on. `id` stays a generated
- * surrogate column (nothing references it), no longer unique by constraint.
+ * The columns of a snapshot row. `derived` says how the computed ones (utilizations,
+ * budget_remaining) are declared: generated from their inputs in the snapshot table, plain
+ * copies in campaign_latest_snapshots, whose trigger copies whole rows.
  */
-export const campaignMetricsSnapshots = pgTable(
-  'campaign_metrics_snapshots',
-  {
+function snapshotColumns(derived: 'generated' | 'copied') {
+  const computed = <Column extends ReturnType<typeof numeric>>(column: Column, expression: () => SQL) =>
+    derived === 'generated' ? column.notNull().generatedAlwaysAs(expression) : column.notNull();
+  const utilization = (name: string, current: string, target: string) =>
+    computed(numeric(name, { precision: 18, scale: 4 }), () => utilizationOf(current, target));
+  return {
     id: uuid('id').notNull().defaultRandom(),
     campaignId: uuid('campaign_id')
       .notNull()
@@ -51,9 +46,7 @@ export const campaignMetricsSnapshots = pgTable(
 
     budgetAllocated: money('budget_allocated').notNull(),
     budgetSpent: money('budget_spent').notNull(),
-    budgetRemaining: money('budget_remaining')
-      .notNull()
-      .generatedAlwaysAs((): SQL => sql`budget_allocated - budget_spent`),
+    budgetRemaining: computed(money('budget_remaining'), (): SQL => sql`budget_allocated - budget_spent`),
     budgetUtilization: utilization('budget_utilization', 'budget_spent', 'budget_allocated'),
 
     sroiScore: numeric('sroi_score', { precision: 10, scale: 2 }),
@@ -70,10 +63,37 @@ export const campaignMetricsSnapshots = pgTable(
 
     fullSnapshot: jsonb('full_snapshot').notNull().$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
+  };
+}
+
+/**
+ * Range-partitioned by month on snapshot_date (migration 20261127155839_partitioned_snapshots,
+ * partitions kept by src/queries/snapshot-partitions.ts). drizzle cannot declare partitioning,
+ * so the table here is the parent as queries see it. Every unique key of a partitioned table
+ * must hold the partition key, and Citus wants the distribution column in it too: the primary
+ * key is (campaign_id, snapshot_date), the key ingest upserts on. `id` stays a generated
+ * surrogate column (nothing references it), no longer unique by constraint.
+ */
+export const campaignMetricsSnapshots = pgTable(
+  'campaign_metrics_snapshots',
+  snapshotColumns('generated'),
   // One raw snapshot per campaign and instant (ingest upserts on it); it is also the
   // time-series index every read uses: campaign equality plus a snapshot_date range.
   (t) => [primaryKey({ name: 'campaign_metrics_snapshots_pkey', columns: [t.campaignId, t.snapshotDate] })],
+);
+
+/**
+ * Each campaign's newest raw snapshot, a copy of its row kept by triggers on the snapshot
+ * table (migration 20261127204359_latest_snapshots): on every insert, update, delete and
+ * truncate, in the writing statement's transaction. Reads of "the latest snapshot of many
+ * campaigns" (capacity alerts over every campaign, latestSnapshot of a page) read this
+ * compact table instead of probing every campaign's partitions, so they do not grow with
+ * history. A campaign without raw snapshots has no row.
+ */
+export const campaignLatestSnapshots = pgTable(
+  'campaign_latest_snapshots',
+  snapshotColumns('copied'),
+  (t) => [primaryKey({ name: 'campaign_latest_snapshots_pkey', columns: [t.campaignId] })],
 );
 
 export type SnapshotRow = typeof campaignMetricsSnapshots.$inferSelect;
