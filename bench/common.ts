@@ -190,11 +190,7 @@ export const ALERTS_SQL = (limit: number) => `
     SELECT c.id, c.name, s.*
     FROM campaigns c
     CROSS JOIN LATERAL (
-      SELECT snapshot_date, ${RESOURCE_COLUMNS}
-      FROM campaign_metrics_snapshots x
-      WHERE x.campaign_id = c.id
-      ORDER BY x.snapshot_date DESC
-      LIMIT 1
+      SELECT snapshot_date, ${RESOURCE_COLUMNS} FROM campaign_latest_snapshots x WHERE x.campaign_id = c.id
     ) s
   ),
   alerts AS (

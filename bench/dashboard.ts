@@ -91,10 +91,7 @@ function factsStatement(db: Sql, page: readonly PageCampaign[]) {
               ) r(ordinal, resource, label, capacity_label, used, capacity, utilization)
               WHERE r.utilization >= ${THRESHOLD}::float8) AS alerts
       FROM k
-      LEFT JOIN LATERAL (
-        SELECT * FROM campaign_metrics_snapshots x
-        WHERE x.campaign_id = k.id ORDER BY x.snapshot_date DESC LIMIT 1
-      ) l ON true
+      LEFT JOIN campaign_latest_snapshots l ON l.campaign_id = k.id
       LEFT JOIN LATERAL (
         SELECT total_sessions_completed FROM campaign_metrics_snapshots x
         WHERE x.campaign_id = k.id AND x.snapshot_date <= l.snapshot_date - interval '168 hours'

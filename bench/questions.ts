@@ -92,15 +92,13 @@ query LatestOfPage($first: Int!, $after: String) {
 }
 `;
 
-const POSTGRAPHILE_LATEST = `# The newest snapshot of each campaign of the page: first 1 by snapshot date, descending.
+const POSTGRAPHILE_LATEST = `# The newest snapshot of each campaign of the page: its row of campaign_latest_snapshots.
 query LatestOfPage($first: Int!, $after: Cursor) {
   allCampaigns(first: $first, after: $after, orderBy: PRIMARY_KEY_ASC) {
     nodes {
       rowId
       name
-      campaignMetricsSnapshotsByCampaignId(first: 1, orderBy: SNAPSHOT_DATE_DESC) {
-        nodes { ${LATEST_COLUMNS.map(camelCase).join(' ')} }
-      }
+      campaignLatestSnapshotByCampaignId { ${LATEST_COLUMNS.map(camelCase).join(' ')} }
     }
   }
 }
@@ -144,11 +142,7 @@ function latestOfPage(db: Sql, afterId: string | null) {
       ORDER BY id LIMIT ${PAGE_SIZE}
     ) c
     LEFT JOIN LATERAL (
-      SELECT ${db(LATEST_COLUMNS)}
-      FROM campaign_metrics_snapshots x
-      WHERE x.campaign_id = c.id
-      ORDER BY x.snapshot_date DESC
-      LIMIT 1
+      SELECT ${db(LATEST_COLUMNS)} FROM campaign_latest_snapshots x WHERE x.campaign_id = c.id
     ) s ON true
     ORDER BY c.id`;
 }
@@ -182,7 +176,7 @@ function latestQuestion(): Question {
       document: POSTGRAPHILE_LATEST,
       canonical: (data) =>
         (data.allCampaigns as { nodes: Row[] }).nodes.map((node) => {
-          const [snapshot] = (node.campaignMetricsSnapshotsByCampaignId as { nodes: Row[] }).nodes;
+          const snapshot = node.campaignLatestSnapshotByCampaignId as Row | null;
           return {
             id: node.rowId,
             name: node.name,

@@ -187,7 +187,7 @@ describe('what a bucket statement computes', () => {
       volunteers: { current: last.volunteers },
       spent: last.spent / 100,
     });
-    const latest = db.statements.find((s) => s.includes('ORDER BY x.snapshot_date DESC LIMIT 1')) as string;
+    const latest = db.statements.find((s) => s.includes('JOIN campaign_latest_snapshots')) as string;
     expect(latest).not.toContain('has_previous');
     expect(latest).not.toContain('full_snapshot');
 

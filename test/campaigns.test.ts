@@ -293,7 +293,7 @@ describe('campaign(id) { latestSnapshot }', () => {
     }
   `;
   const snapshotStatements = () =>
-    db.statements.filter((statement) => /campaign_metrics_snapshots/.test(statement));
+    db.statements.filter((statement) => /campaign_latest_snapshots/.test(statement));
 
   it('answers with two statements, the latest snapshot read beside the campaign lookup', async () => {
     const created = await executeOk(db.gateway, UPSERT_CAMPAIGN, {

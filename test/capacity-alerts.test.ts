@@ -395,7 +395,8 @@ describe('batching', () => {
     `;
     expect(await statementsFor(query, { first: 1 })).toBe(1);
     expect(await statementsFor(query, { first: 50 })).toBe(1);
-    expect(db.statements[0]).toMatch(/LATERAL/);
+    // every campaign's newest snapshot from the copy table, not a probe per campaign
+    expect(db.statements[0]).toMatch(/JOIN campaign_latest_snapshots/);
     expect(db.statements[0]).not.toMatch(/OFFSET/i);
   });
 

@@ -85,7 +85,8 @@ describe('unexpected errors', () => {
     // Yoga's default masking adds the original error (message and stack) in development.
     process.env.NODE_ENV = 'development';
     try {
-      const answer = await withTableMissing('campaign_metrics_snapshots', () =>
+      // latestSnapshot reads each campaign's newest snapshot from campaign_latest_snapshots
+      const answer = await withTableMissing('campaign_latest_snapshots', () =>
         post(
           `${served.url}/graphql`,
           '{ campaigns(first: 2) { edges { node { id latestSnapshot { snapshotDate } } } } }',

@@ -140,23 +140,13 @@ function readingSql(part: 'used' | 'capacity' | 'utilization'): SQL {
   return sql`CASE a.ordinal ${sql.join(cases, sql` `)} END`;
 }
 
-/** Snapshot columns the utilizations read. */
-const snapshotColumns = sql.raw(
-  [
-    'x.snapshot_date',
-    ...new Set(
-      RESOURCES.flatMap((d) => [d.used, d.capacity, d.utilization])
-        .filter((metric) => metric !== null)
-        .map((metric) => `x.${metricDefinition(metric).column}`),
-    ),
-  ].join(', '),
-);
-
 /**
  * A page of the alerts of every visible campaign's latest snapshot, with the number of all
  * of them, in one statement:
- * - per visible campaign an index probe for its newest snapshot (LATERAL ... ORDER BY
- *   snapshot_date DESC LIMIT 1 on the unique (campaign_id, snapshot_date) index);
+ * - per visible campaign its newest snapshot from campaign_latest_snapshots (the copy the
+ *   snapshot table's triggers keep, one row per campaign: a join over a compact table
+ *   instead of a probe into the partitions per campaign, so the cost does not grow with
+ *   history);
  * - its seven utilizations unpivoted by two zipped unnest() in the select list (a ProjectSet:
  *   no join, so no per-row Memoize), narrow rows of (campaign, snapshot date, ordinal,
  *   utilization) filtered by the threshold;
@@ -187,11 +177,7 @@ export async function capacityAlertsPage(
                unnest(ARRAY[${ordinals}]) AS ordinal,
                unnest(ARRAY[${utilizations}]) AS utilization
         FROM ${visibleCampaigns(tenantIds)} c
-        CROSS JOIN LATERAL (
-          SELECT ${snapshotColumns} FROM campaign_metrics_snapshots x
-          WHERE x.campaign_id = c.id
-          ORDER BY x.snapshot_date DESC LIMIT 1
-        ) s
+        JOIN campaign_latest_snapshots s ON s.campaign_id = c.id
       ) unpivoted
       WHERE utilization >= ${threshold}::float8
     ),
@@ -207,7 +193,7 @@ export async function capacityAlertsPage(
     FROM ${counted} counted
     LEFT JOIN page a ON true
     LEFT JOIN campaigns c ON c.id = a.campaign_id
-    LEFT JOIN campaign_metrics_snapshots s ON s.campaign_id = a.campaign_id AND s.snapshot_date = a.snapshot_date
+    LEFT JOIN campaign_latest_snapshots s ON s.campaign_id = a.campaign_id
     ORDER BY a.utilization DESC, a.campaign_id ASC, a.ordinal ASC`,
   );
   return {

@@ -9,10 +9,10 @@ import {
 } from './snapshot-rows.js';
 
 /**
- * The newest raw snapshot of each campaign in one statement: per campaign one backward
- * index probe on (campaign_id, snapshot_date) (LATERAL ... ORDER BY snapshot_date DESC
- * LIMIT 1). The snapshot before it (for DELTA, a second probe) and full_snapshot only
- * when `parts` asks for them.
+ * The newest raw snapshot of each campaign in one statement: a primary-key probe per
+ * campaign into campaign_latest_snapshots (the copy the snapshot table's triggers keep),
+ * not a probe into each month partition. The snapshot before it (for DELTA, a backward
+ * index probe into the snapshot table) and full_snapshot only when `parts` asks for them.
  */
 export async function latestSnapshotsByCampaign(
   db: Database,
@@ -25,11 +25,7 @@ export async function latestSnapshotsByCampaign(
     sql`
     SELECT ${rawSnapshotColumns('s', 'prev', parts)}, c.time_zone
     FROM campaigns c
-    CROSS JOIN LATERAL (
-      SELECT * FROM campaign_metrics_snapshots x
-      WHERE x.campaign_id = c.id
-      ORDER BY x.snapshot_date DESC LIMIT 1
-    ) s
+    JOIN campaign_latest_snapshots s ON s.campaign_id = c.id
     ${parts.previous ? previousSnapshotLateral('s', 'prev') : sql``}
     WHERE c.id = ANY(${`{${campaignIds.join(',')}}`}::uuid[])`,
   );
