@@ -40,7 +40,9 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
       handle.db,
       sql`SELECT statement FROM pg_prepared_statements WHERE NOT from_sql`,
     );
-    return rows.map((row) => row.statement).filter((statement) => statement.includes('JOIN campaign_latest_snapshots'));
+    return rows
+      .map((row) => row.statement)
+      .filter((statement) => statement.includes('JOIN campaign_latest_snapshots'));
   };
 
   it('prepares hand-written statements by default, once per text, reused', async () => {
