@@ -35,9 +35,16 @@ export function createLatestSnapshotLoader(db: Database) {
 
 const ALL_METRICS = '*';
 
+/** The metrics part of a key, per metrics array (the campaigns of a page share one). */
+const metricNames = new WeakMap<readonly MetricDefinition[], string>();
+
 /** campaign|previous|details|metrics (comma-separated, or * for all): what LatestSnapshotCache reads back. */
 function latestSnapshotKey({ campaignId, previous, details, metrics }: LatestSnapshotRequest): string {
-  const names = metrics ? metrics.map(({ metric }) => metric).join(',') : ALL_METRICS;
+  let names = metrics ? metricNames.get(metrics) : ALL_METRICS;
+  if (names === undefined && metrics) {
+    names = metrics.map(({ metric }) => metric).join(',');
+    metricNames.set(metrics, names);
+  }
   return `${campaignId}|${previous ? 1 : 0}|${details ? 1 : 0}|${names}`;
 }
 
@@ -51,10 +58,10 @@ class LatestSnapshotCache implements CacheMap<string, Promise<SnapshotBucket | n
   private readonly byCampaign = new Map<string, Map<string, Promise<SnapshotBucket | null>>>();
 
   get(key: string): Promise<SnapshotBucket | null> | undefined {
-    const [campaignId = '', ...asked] = key.split('|');
-    const cached = this.byCampaign.get(campaignId);
+    const cached = this.byCampaign.get(key.slice(0, key.indexOf('|')));
     const exact = cached?.get(key);
     if (exact || !cached) return exact;
+    const asked = key.split('|').slice(1);
     for (const [candidate, snapshot] of cached) {
       if (covers(candidate.split('|').slice(1), asked)) return snapshot;
     }

@@ -15,6 +15,7 @@ import {
   needsPrevious,
 } from '../metrics/bucket-selection.js';
 import type { Metric, Stat } from '../metrics/catalog.js';
+import type { RawSnapshotParts } from '../queries/snapshot-rows.js';
 import { DETAIL_FIELDS, GROUPED_FIELDS } from './snapshot.js';
 
 /** MetricsSnapshot fields that need no computed value. */
@@ -110,11 +111,21 @@ export function latestSnapshotRequest(
   info: GraphQLResolveInfo,
   path: readonly string[] = [],
 ): LatestSnapshotRequest {
-  const selection = snapshotSelection(info, path);
-  return {
-    campaignId,
-    previous: needsPrevious(selection),
-    details: selection.details,
-    metrics: selection.metrics.map(({ definition }) => definition),
-  };
+  return { campaignId, ...latestSnapshotParts(snapshotSelection(info, path)) };
+}
+
+/** Per memoised selection, so every campaign of a page shares one parts object and metrics array. */
+const partsBySelection = new WeakMap<BucketSelection, RawSnapshotParts>();
+
+function latestSnapshotParts(selection: BucketSelection): RawSnapshotParts {
+  let parts = partsBySelection.get(selection);
+  if (!parts) {
+    parts = {
+      previous: needsPrevious(selection),
+      details: selection.details,
+      metrics: selection.metrics.map(({ definition }) => definition),
+    };
+    partsBySelection.set(selection, parts);
+  }
+  return parts;
 }
