@@ -280,6 +280,13 @@ describe('the cost limit', () => {
       'COST_LIMIT_EXCEEDED',
       400,
     );
+    // costs are remembered by how many ids, not which: other ids, same counts, same verdicts
+    expectOk(await post(url, { query, variables: { ids: ids.slice(1, 4) } }));
+    await expectRejected(
+      () => post(url, { query, variables: { ids: ids.slice(1, 5) } }),
+      'COST_LIMIT_EXCEEDED',
+      400,
+    );
   });
 
   it('answers legacy application/json clients with 200 and the same code', async () => {

@@ -1,5 +1,13 @@
 import { type ComplexityResult, createComplexityRule } from '@pothos/plugin-complexity';
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, validate } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  getOperationAST,
+  Kind,
+  type TypeNode,
+  validate,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { limitError } from './limit-error.js';
 
@@ -40,7 +48,8 @@ export function costLimit(maxCost: number): Plugin {
 
 /**
  * Costs already computed, by parsed document (Yoga's parser cache hands out the same object
- * for the same text), then by operation name and variables. The schema's costs read only
+ * for the same text), then by operation name and variables (ids by their shape alone, see
+ * idVariables). The schema's costs read only
  * arguments, never the context, so equal inputs cost the same. Walking a document with the
  * complexity rule takes a tenth of a millisecond or more; dashboards send the same few.
  */
@@ -49,8 +58,43 @@ const knownCosts = new WeakMap<DocumentNode, Map<string, number>>();
 const MAX_MEMO_KEY_LENGTH = 2048;
 const MAX_MEMOS_PER_DOCUMENT = 256;
 
+/**
+ * The names of the operation's variables of type ID or a list of ID (campaign ids). No cost
+ * reads which id, only how many, so the memo key keeps their shape and drops their values: a
+ * dashboard that rotates one document through campaigns is costed once, not per campaign.
+ */
+const idVariablesByDocument = new WeakMap<DocumentNode, Map<string, readonly string[]>>();
+
+function idVariables(document: DocumentNode, operationName: string): readonly string[] {
+  const byOperation = idVariablesByDocument.get(document) ?? new Map<string, readonly string[]>();
+  let names = byOperation.get(operationName);
+  if (!names) {
+    const namedType = (type: TypeNode): string =>
+      type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type);
+    names = (getOperationAST(document, operationName || undefined)?.variableDefinitions ?? [])
+      .filter((definition) => namedType(definition.type) === 'ID')
+      .map((definition) => definition.variable.name.value);
+    byOperation.set(operationName, names);
+    idVariablesByDocument.set(document, byOperation);
+  }
+  return names;
+}
+
+/** An id's place in the key: lists keep their length, values become empty strings. */
+const idShape = (value: unknown): unknown =>
+  Array.isArray(value) ? value.map(idShape) : value === null || value === undefined ? value : '';
+
+function memoKey(args: ExecutionArgs): string {
+  const operationName = args.operationName ?? '';
+  const variables: Record<string, unknown> = { ...(args.variableValues ?? {}) };
+  for (const name of idVariables(args.document, operationName)) {
+    if (Object.hasOwn(variables, name)) variables[name] = idShape(variables[name]);
+  }
+  return `${operationName}|${JSON.stringify(variables)}`;
+}
+
 function operationCost(args: ExecutionArgs): number {
-  const key = `${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}`;
+  const key = memoKey(args);
   const memoizable = key.length <= MAX_MEMO_KEY_LENGTH;
   const costs = knownCosts.get(args.document) ?? new Map<string, number>();
   const known = memoizable ? costs.get(key) : undefined;
