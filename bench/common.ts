@@ -187,11 +187,9 @@ export const RESOURCE_COLUMNS = [
 
 export const ALERTS_SQL = (limit: number) => `
   WITH latest AS (
-    SELECT c.id, c.name, s.*
+    SELECT c.id, c.name, s.snapshot_date, ${RESOURCE_COLUMNS}
     FROM campaigns c
-    CROSS JOIN LATERAL (
-      SELECT snapshot_date, ${RESOURCE_COLUMNS} FROM campaign_latest_snapshots x WHERE x.campaign_id = c.id
-    ) s
+    JOIN campaign_latest_snapshots s ON s.campaign_id = c.id
   ),
   alerts AS (
     SELECT l.id, l.name, l.snapshot_date, r.*
@@ -200,12 +198,18 @@ export const ALERTS_SQL = (limit: number) => `
           ${unpivotedResources('l')}
     ) r(ordinal, resource, label, capacity_label, used, capacity, utilization)
     WHERE r.utilization >= $1::float8
+  ),
+  page AS (
+    SELECT alerts.*, count(*) OVER () AS total_count
+    FROM alerts
+    ORDER BY utilization DESC, id ASC, ordinal ASC
+    LIMIT ${limit}
   )
+  -- messages for the page only, not for every alert
   SELECT id, name, snapshot_date, resource, utilization,
          CASE WHEN utilization >= 1 THEN 'CRITICAL' ELSE 'WARNING' END AS severity,
          format('%s at %s%% of %s (%s/%s)', label, floor(utilization * 100::float8 + 1e-9::float8)::bigint,
                 capacity_label, coalesce(used, '?'), coalesce(capacity, '?')) AS message,
-         count(*) OVER () AS total_count
-  FROM alerts
-  ORDER BY utilization DESC, id ASC, ordinal ASC
-  LIMIT ${limit}`;
+         total_count
+  FROM page
+  ORDER BY utilization DESC, id ASC, ordinal ASC`;

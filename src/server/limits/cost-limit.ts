@@ -49,9 +49,9 @@ export function costLimit(maxCost: number): Plugin {
 /**
  * Costs already computed, by parsed document (Yoga's parser cache hands out the same object
  * for the same text), then by operation name and variables (ids by their shape alone, see
- * idVariables). The schema's costs read only
- * arguments, never the context, so equal inputs cost the same. Walking a document with the
- * complexity rule takes a tenth of a millisecond or more; dashboards send the same few.
+ * idVariables). The schema's costs read only arguments, never the context, so equal inputs
+ * cost the same. Walking a document with the complexity rule takes a tenth of a millisecond
+ * or more; dashboards send the same few.
  */
 const knownCosts = new WeakMap<DocumentNode, Map<string, number>>();
 /** Inputs past this size (ingest batches) are costed every time, not kept as keys. */
