@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { RECORD_SNAPSHOTS, snapshotInput } from './fixtures/snapshot-inputs.js';
@@ -165,3 +166,45 @@ describe('campaign_latest_snapshots', () => {
     expect(await copies()).toEqual([]);
   });
 });
+
+describe.skipIf(!process.env.DATABASE_URL)(
+  'campaign_latest_snapshots under concurrent writes (PostgreSQL)',
+  () => {
+    it('keeps the newer row when a delete of the newest races an insert of a newer one', async () => {
+      const id = await createCampaignWith(context.db, { timeZone: 'UTC', name: 'Race' }, [
+        snapshot('2026-08-01', 80),
+        snapshot('2026-08-02', 81),
+      ]);
+      const [database] = await queryRows<{ name: string }>(db(), sql`SELECT current_database() AS name`);
+      const url = new URL(process.env.DATABASE_URL ?? '');
+      url.pathname = `/${database?.name}`;
+      const writer = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        const reserved = await writer.reserve();
+        await reserved`BEGIN`;
+        // a newer snapshot, not yet committed: its trigger has replaced (and locked) the copy
+        await reserved`
+        INSERT INTO campaign_metrics_snapshots (campaign_id, snapshot_date, volunteers_target, volunteers_current,
+          beneficiaries_target, beneficiaries_current, sessions_target, sessions_current, budget_allocated,
+          budget_spent, full_snapshot)
+        VALUES (${id}, ${day('2026-08-03').toISOString()}, 100, 82, 10, 1, 10, 1, 100, 1, '{}')`;
+        // meanwhile the newest committed row goes: this delete's refresh must wait for the insert
+        // (then() sends it now: drizzle sends a statement when it is first awaited)
+        const deleted = db()
+          .execute(
+            sql`DELETE FROM campaign_metrics_snapshots WHERE campaign_id = ${id}::uuid AND snapshot_date = ${day('2026-08-02').toISOString()}::timestamptz`,
+          )
+          .then(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await reserved`COMMIT`;
+        reserved.release();
+        await deleted;
+      } finally {
+        await writer.end();
+      }
+      expect(await newestDateOf(id)).toBe('2026-08-03');
+      expect(await volunteersOf(id)).toBe(82);
+      await expectCopiesMatchRawTable();
+    });
+  },
+);

@@ -39,6 +39,10 @@ ALTER TABLE "campaign_latest_snapshots" ADD CONSTRAINT "campaign_latest_snapshot
 CREATE FUNCTION campaign_latest_snapshots_refresh(campaign_ids uuid[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- Lock the copies first: a writer that is replacing one holds it until it commits, and the
+  -- statement below then reads with a snapshot taken after that commit, so it never puts back
+  -- an older row over a newer one written meanwhile.
+  PERFORM 1 FROM campaign_latest_snapshots WHERE campaign_id = ANY(campaign_ids) ORDER BY campaign_id FOR UPDATE;
   INSERT INTO campaign_latest_snapshots (id, campaign_id, snapshot_date, volunteers_target, volunteers_current, volunteers_utilization, beneficiaries_target, beneficiaries_current, beneficiaries_utilization, sessions_target, sessions_current, sessions_utilization, budget_allocated, budget_spent, budget_remaining, budget_utilization, sroi_score, average_vis_score, total_hours_logged, total_sessions_completed, seats_used, seats_committed, credits_consumed, credits_allocated, learners_served, learners_committed, full_snapshot, created_at)
   SELECT n.id, n.campaign_id, n.snapshot_date, n.volunteers_target, n.volunteers_current, n.volunteers_utilization, n.beneficiaries_target, n.beneficiaries_current, n.beneficiaries_utilization, n.sessions_target, n.sessions_current, n.sessions_utilization, n.budget_allocated, n.budget_spent, n.budget_remaining, n.budget_utilization, n.sroi_score, n.average_vis_score, n.total_hours_logged, n.total_sessions_completed, n.seats_used, n.seats_committed, n.credits_consumed, n.credits_allocated, n.learners_served, n.learners_committed, n.full_snapshot, n.created_at
   FROM unnest(campaign_ids) AS c(id)
