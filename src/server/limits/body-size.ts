@@ -14,13 +14,11 @@ function payloadTooLarge(maxBytes: number) {
 export function bodySizeLimit(maxBytes: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
-      const declared = request.headers.get('content-length');
-      if (declared !== null) {
-        if (Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
-        // Node's HTTP parser hands over no more than Content-Length bytes: nothing to count.
-        // Counting costs a TransformStream, an AbortController and a DOMException per request.
-        return;
-      }
+      const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+      if (declared > maxBytes) throw payloadTooLarge(maxBytes);
+      // Node's HTTP parser hands over no more than a valid Content-Length's bytes: nothing to
+      // count. Counting costs a TransformStream, an AbortController and a DOMException per request.
+      if (Number.isSafeInteger(declared) && declared >= 0) return;
       if (!requestParser || !request.body) return;
       const parse = requestParser;
       setRequestParser((incoming) => {
