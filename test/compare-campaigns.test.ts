@@ -366,14 +366,31 @@ describe('batching', () => {
     expect(db.statements).toHaveLength(1);
   });
 
-  it("campaigns' columns cost one batched statement more, not one per row", async () => {
+  it("campaigns' columns come with the comparison's own statement, not a second read", async () => {
     const query = /* GraphQL */ `
       query Table($ids: [ID!]!) {
-        compareCampaigns(ids: $ids, metrics: [VOLUNTEERS_CURRENT]) { campaign { id name } values { rank } }
+        compareCampaigns(ids: $ids, metrics: [VOLUNTEERS_CURRENT]) {
+          campaign { id name status timeZone highValue legalHold startsAt endsAt }
+          values { rank }
+        }
       }
     `;
     const all = [id.A, id.B, id.C, id.D, ...extraIds];
-    expect(await statementsFor(query, all.slice(0, 3))).toBe(2);
-    expect(await statementsFor(query, all)).toBe(2);
+    expect(await statementsFor(query, all.slice(0, 3))).toBe(1);
+    expect(await statementsFor(query, all)).toBe(1);
+    const data = await executeOk(db.gateway, query, { ids: [id.C, extraIds[4]] });
+    // as createCampaign wrote them, with the contract's defaults for what it left out
+    const campaign = {
+      status: 'ACTIVE',
+      timeZone: 'UTC',
+      highValue: false,
+      legalHold: false,
+      startsAt: null,
+      endsAt: null,
+    };
+    expect(data.compareCampaigns.map((row: { campaign: unknown }) => row.campaign)).toEqual([
+      { id: id.C, name: 'C', ...campaign },
+      { id: extraIds[4], name: 'Extra 4', ...campaign },
+    ]);
   });
 });
