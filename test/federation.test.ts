@@ -164,7 +164,7 @@ describe('the subgraph', () => {
       null,
     ]);
     expect(db.statements).toHaveLength(1);
-    expect(db.statements[0]).toMatch(/from "campaigns"/i);
+    expect(db.statements[0]).toMatch(/FROM campaigns c\s+WHERE c\.id = ANY/);
   });
 });
 

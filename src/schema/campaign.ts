@@ -1,8 +1,8 @@
 import { brandWithType, createContextCache, PothosValidationError } from '@pothos/core';
-import { drizzleConnectionHelpers, getSchemaConfig, queryFromInfo } from '@pothos/plugin-drizzle';
+import { drizzleConnectionHelpers } from '@pothos/plugin-drizzle';
 import DataLoader from 'dataloader';
 import { and, inArray, type SQL } from 'drizzle-orm';
-import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { forbidden } from '../auth/errors.js';
 import { tenantForWrite } from '../auth/tenants.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -11,6 +11,7 @@ import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
 import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
+import { visibleCampaignsById } from '../queries/campaigns-by-id.js';
 import { ofTenants } from '../queries/capacity-alerts.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder, type Context } from './builder.js';
@@ -68,19 +69,32 @@ function visibleTo({ tenantIds }: Viewer) {
   return tenantIds === null ? {} : { tenantId: { in: [...tenantIds] } };
 }
 
+/**
+ * The request's visible campaigns by id: `campaign`, `node` and federation's `_entities` (and
+ * every alias of them) share one primary-key statement per tick. Rows are whole, as every
+ * Campaign field reads its column off the row.
+ */
+const visibleCampaignLoader = createContextCache(
+  (ctx: Context) =>
+    new DataLoader<string, CampaignRow | null>(async (ids) => {
+      // ctx.db when the batch runs: read routing may have moved the request to a replica
+      const byId = await visibleCampaignsById(ctx.db, ctx.viewer.tenantIds, ids);
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+);
+
 /** A visible campaign by id, or null: an id that is no UUID, missing, or of another tenant. */
-function loadVisibleCampaign(id: string, ctx: Context, info: GraphQLResolveInfo) {
-  return isUuid(id) ? visibleCampaignLoader(ctx, info).load(id.toLowerCase()) : null;
+function loadVisibleCampaign(id: string, ctx: Context) {
+  return isUuid(id) ? visibleCampaignLoader(ctx).load(id.toLowerCase()) : null;
 }
 
 /**
  * Federation entity: other subgraphs extend `Campaign @key(fields: "id")`. A gateway sends all
- * references of a request in one `_entities` call; they load in one statement planned by the
- * drizzle plugin from that call's selection, so the fields below need no second read.
+ * references of a request in one `_entities` call; they load in one statement.
  */
 builder.asEntity(Campaign, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: ({ id }, ctx, info) => loadVisibleCampaign(id, ctx, info),
+  resolveReference: ({ id }, ctx) => loadVisibleCampaign(id, ctx),
 });
 
 /**
@@ -92,48 +106,14 @@ builder.queryField('node', (t) =>
     type: builder.nodeInterfaceRef(),
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx, info) => {
-      const campaign = await loadVisibleCampaign(String(args.id), ctx, info);
+    resolve: async (_root, args, ctx) => {
+      const campaign = await loadVisibleCampaign(String(args.id), ctx);
       // Tells the Node interface which type the row is.
       if (campaign) brandWithType(campaign, Campaign);
       return campaign;
     },
   }),
 );
-
-const campaignReferenceLoaders = createContextCache(
-  () => new Map<string, DataLoader<string, CampaignRow | null>>(),
-);
-
-/** One loader per `_entities` or `node` field of a request (aliases may select differently). */
-function visibleCampaignLoader(
-  ctx: Context,
-  info: GraphQLResolveInfo,
-): DataLoader<string, CampaignRow | null> {
-  const loaders = campaignReferenceLoaders(ctx);
-  const key = responsePathAsArray(info.path).join('.');
-  const existing = loaders.get(key);
-  if (existing) return existing;
-  const query = queryFromInfo({
-    config: getSchemaConfig(builder),
-    context: ctx,
-    info,
-    typeName: 'Campaign',
-    columns: { id: true },
-  });
-  const loader = new DataLoader<string, CampaignRow | null>(async (ids) => {
-    // The planned columns are the ones the selection reads (the drizzle plugin tracks that),
-    // not the whole row the Campaign type is declared over.
-    const rows = (await ctx.db.query.campaigns.findMany({
-      ...query,
-      where: { id: { in: [...ids] }, ...visibleTo(ctx.viewer) },
-    })) as CampaignRow[];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
-  loaders.set(key, loader);
-  return loader;
-}
 
 const CampaignConnection = builder.connectionObject(
   {
@@ -168,15 +148,15 @@ function withCursorErrors<T>(work: () => T): T {
 }
 
 builder.queryFields((t) => ({
-  campaign: t.drizzleField({
+  campaign: t.field({
     type: Campaign,
     nullable: true,
     description: 'The campaign with this id (its UUID), or null when it does not exist or is not visible.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx, info) => {
+    resolve: (_root, args, ctx, info) => {
       const id = requireCampaignId(String(args.id), 'id');
       prefetchLatestSnapshot(ctx, id, info);
-      return ctx.db.query.campaigns.findFirst(query({ where: { id, ...visibleTo(ctx.viewer) } }));
+      return visibleCampaignLoader(ctx).load(id);
     },
   }),
   campaigns: t.field({
