@@ -1,6 +1,11 @@
 import { type Database, queryRows } from '../db/client.js';
 import { toDecimalText, toInstant, toNumber } from '../db/values.js';
-import { bucketValues, needsPrevious } from '../metrics/bucket-selection.js';
+import {
+  type BucketSelection,
+  type BucketValue,
+  bucketValues,
+  needsPrevious,
+} from '../metrics/bucket-selection.js';
 import { linkPreviousBuckets, type MetricStats, type SnapshotBucket } from '../metrics/bucket-stats.js';
 import type { Granularity, Metric } from '../metrics/catalog.js';
 import { archiveReadSettings, archiveUnreadable, readArchivedRows } from '../retention/archive-reader.js';
@@ -118,6 +123,24 @@ function toResult(rows: Row[], target: BucketTarget, query: SnapshotBucketsQuery
   };
 }
 
+/** Where a bucket row holds each value of the selection: per metric, its values and their columns. */
+type RowColumns = { metric: Metric; values: { value: BucketValue; column: string }[] }[];
+
+/** Built once per selection, not per row and metric: dashboards read thousands of bucket rows. */
+const rowColumnsOf = new WeakMap<BucketSelection, RowColumns>();
+
+function rowColumns(selection: BucketSelection): RowColumns {
+  let columns = rowColumnsOf.get(selection);
+  if (!columns) {
+    columns = selection.metrics.map(({ definition, stats }) => ({
+      metric: definition.metric as Metric,
+      values: bucketValues(stats).map((value) => ({ value, column: `${definition.column}_${value}` })),
+    }));
+    rowColumnsOf.set(selection, columns);
+  }
+  return columns;
+}
+
 /** A bucket row with the values its statement computed (bucketValues of the selection). */
 function toBucket(
   row: Row,
@@ -125,14 +148,13 @@ function toBucket(
   { selection, granularity }: SnapshotBucketsQuery,
 ): SnapshotBucket {
   const metrics: Partial<Record<Metric, MetricStats>> = {};
-  for (const { definition, stats } of selection.metrics) {
-    const values: MetricStats = {};
-    for (const value of bucketValues(stats)) {
-      const cell = row[`${definition.column}_${value}`];
-      if (value === 'avg') values.avg = toNumber(cell);
-      else values[value] = toDecimalText(cell);
+  for (const { metric, values } of rowColumns(selection)) {
+    const stats: MetricStats = {};
+    for (const { value, column } of values) {
+      if (value === 'avg') stats.avg = toNumber(row[column]);
+      else stats[value] = toDecimalText(row[column]);
     }
-    metrics[definition.metric as Metric] = values;
+    metrics[metric] = stats;
   }
   const details = typeof row.details === 'string' ? JSON.parse(row.details) : row.details;
   return {
