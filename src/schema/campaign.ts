@@ -1,26 +1,27 @@
-import { brandWithType, createContextCache, PothosValidationError } from '@pothos/core';
-import { drizzleConnectionHelpers } from '@pothos/plugin-drizzle';
+import { brandWithType, createContextCache } from '@pothos/core';
+import { resolveCursorConnection } from '@pothos/plugin-relay';
 import DataLoader from 'dataloader';
 import { and, inArray, type SQL } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import { forbidden } from '../auth/errors.js';
 import { tenantForWrite } from '../auth/tenants.js';
-import type { Viewer } from '../auth/viewer.js';
 import { invalidateCachedCampaigns } from '../cache/response-cache.js';
 import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
 import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
+import { campaignPage } from '../queries/campaign-page.js';
 import { visibleCampaignsById } from '../queries/campaigns-by-id.js';
 import { ofTenants } from '../queries/capacity-alerts.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder, type Context } from './builder.js';
+import { decodeCampaignCursor, encodeCampaignCursor } from './cursor.js';
 import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
 import { badUserInput, withInputErrors } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageComplexity, pageRequest } from './pagination.js';
-import { selectsField } from './selection.js';
+import { selectsField, selectsPath } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
-import { latestSnapshotRequest } from './snapshot-selection.js';
+import { latestSnapshotParts, latestSnapshotRequest } from './snapshot-selection.js';
 
 /**
  * Starts Campaign.latestSnapshot's statement beside the campaign's own, so a dashboard's
@@ -63,11 +64,6 @@ export const Campaign = builder.drizzleNode('campaigns', {
     }),
   }),
 });
-
-/** The caller's campaigns as a relational-query filter (open mode: every campaign). */
-function visibleTo({ tenantIds }: Viewer) {
-  return tenantIds === null ? {} : { tenantId: { in: [...tenantIds] } };
-}
 
 /**
  * The request's visible campaigns by id: `campaign`, `node` and federation's `_entities` (and
@@ -129,22 +125,30 @@ const CampaignConnection = builder.connectionObject(
   { name: 'CampaignEdge' },
 );
 
-/** Keyset pages over campaigns by id, planned from the GraphQL selection by the drizzle plugin. */
-const campaignPages = drizzleConnectionHelpers(builder, 'campaigns', {
-  query: { orderBy: { id: 'asc' } },
-  defaultSize: DEFAULT_PAGE_SIZE,
-  maxSize: MAX_PAGE_SIZE,
-});
+/** Where Campaign.latestSnapshot sits under a campaigns connection. */
+const LATEST_OF_PAGE = ['edges', 'node', 'latestSnapshot'] as const;
 
-/** Turns the drizzle plugin's cursor complaints into the stable input error. */
-function withCursorErrors<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof PothosValidationError)
-      throw badUserInput('after is not a cursor of this connection', 'after');
-    throw error;
+/**
+ * A page of campaigns, with their latest snapshots in the same statement when the page shows
+ * them: the loader is primed with each, so Campaign.latestSnapshot finds its answer.
+ */
+async function campaignsOfPage(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  page: { afterId: string | null; limit: number; statuses: readonly CampaignStatus[] | null },
+): Promise<CampaignRow[]> {
+  const latest = selectsPath(info, LATEST_OF_PAGE) ? latestSnapshotParts(info, LATEST_OF_PAGE) : undefined;
+  const rows = await campaignPage(ctx.db, {
+    tenantIds: ctx.viewer.tenantIds,
+    ...page,
+    latest,
+  });
+  if (latest) {
+    for (const { campaign, latest: snapshot } of rows) {
+      ctx.loaders.latestSnapshots.prime({ campaignId: campaign.id, ...latest }, snapshot);
+    }
   }
+  return rows.map(({ campaign }) => campaign);
 }
 
 builder.queryFields((t) => ({
@@ -170,19 +174,23 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, ctx, info) => {
       pageRequest({ first: args.first });
-      const page = withCursorErrors(() => campaignPages.getQuery(args, ctx, info));
-      const filters = [
-        page.where,
-        args.status?.length ? { status: { in: args.status } } : undefined,
-        visibleTo(ctx.viewer),
-      ].filter((filter) => filter !== undefined);
-      const [rows, totalCount] = await Promise.all([
-        ctx.db.query.campaigns.findMany({ ...page, where: { AND: filters } }),
+      const afterId = args.after == null ? null : decodeCampaignCursor(args.after);
+      const statuses = args.status ?? null;
+      const [connection, totalCount] = await Promise.all([
+        resolveCursorConnection<Promise<CampaignRow[]>>(
+          {
+            args,
+            defaultSize: DEFAULT_PAGE_SIZE,
+            maxSize: MAX_PAGE_SIZE,
+            toCursor: (campaign: CampaignRow) => encodeCampaignCursor(campaign.id),
+          },
+          ({ limit }) => campaignsOfPage(ctx, info, { afterId, limit, statuses }),
+        ),
         selectsField(info, 'totalCount')
-          ? ctx.db.$count(campaigns, and(statusFilter(args.status), ofTenants(ctx.viewer.tenantIds)))
+          ? ctx.db.$count(campaigns, and(statusFilter(statuses), ofTenants(ctx.viewer.tenantIds)))
           : 0,
       ]);
-      return { ...campaignPages.resolve(rows, args, ctx), totalCount };
+      return { ...connection, totalCount };
     },
   }),
 }));

@@ -1,3 +1,5 @@
+import { decodeBase64, decodeCursorChunk, encodeBase64, encodeCursorChunk } from '@pothos/core';
+import { isUuid } from '../ingest/input-error.js';
 import type { Granularity } from '../metrics/catalog.js';
 import { badUserInput } from './errors.js';
 
@@ -39,4 +41,28 @@ export function decodeBucketCursor(
     );
   }
   return start;
+}
+
+/**
+ * Opaque keyset cursor of the campaigns connection: the campaign id, in the shape the drizzle
+ * plugin's connection issued before this one (`DC:` and Pothos' tagged chunk), so cursors
+ * that clients hold keep working.
+ */
+export function encodeCampaignCursor(id: string): string {
+  return encodeBase64(`DC:${encodeCursorChunk(id)}`);
+}
+
+/** The campaign id of a campaigns cursor (lower case); anything else is a BAD_USER_INPUT on `after`. */
+export function decodeCampaignCursor(cursor: string): string {
+  const notACursor = () => badUserInput('after is not a cursor of this connection', 'after');
+  let id: unknown;
+  try {
+    const decoded = decodeBase64(cursor);
+    if (!decoded.startsWith('DC:')) throw notACursor();
+    id = decodeCursorChunk(decoded.slice(3));
+  } catch {
+    throw notACursor();
+  }
+  if (typeof id !== 'string' || !isUuid(id)) throw notACursor();
+  return id.toLowerCase();
 }

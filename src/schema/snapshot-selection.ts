@@ -4,8 +4,6 @@ import {
   type GraphQLResolveInfo,
   getArgumentValues,
   isObjectType,
-  Kind,
-  type SelectionSetNode,
 } from 'graphql';
 import type { LatestSnapshotRequest } from '../loaders/campaign-loaders.js';
 import {
@@ -16,22 +14,12 @@ import {
 } from '../metrics/bucket-selection.js';
 import type { Metric, Stat } from '../metrics/catalog.js';
 import type { RawSnapshotParts } from '../queries/snapshot-rows.js';
+import { subfields } from './selection.js';
 import { DETAIL_FIELDS, GROUPED_FIELDS } from './snapshot.js';
 
 /** MetricsSnapshot fields that need no computed value. */
 const PLAIN_FIELDS = new Set(['__typename', 'snapshotDate', 'granularity', 'timeZone', 'sampleCount']);
 const DETAILS = new Set<string>(DETAIL_FIELDS);
-
-/** The fields selected under `nodes`, through fragments and inline fragments. */
-function subfields(info: GraphQLResolveInfo, nodes: readonly FieldNode[]): FieldNode[] {
-  const visit = (selectionSet: SelectionSetNode | undefined): FieldNode[] =>
-    (selectionSet?.selections ?? []).flatMap((selection) => {
-      if (selection.kind === Kind.FIELD) return [selection];
-      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet);
-      return visit(info.fragments[selection.name.value]?.selectionSet);
-    });
-  return nodes.flatMap((node) => visit(node.selectionSet));
-}
 
 function valueField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> {
   const type = info.schema.getType('MetricsSnapshot');
@@ -111,13 +99,15 @@ export function latestSnapshotRequest(
   info: GraphQLResolveInfo,
   path: readonly string[] = [],
 ): LatestSnapshotRequest {
-  return { campaignId, ...latestSnapshotParts(snapshotSelection(info, path)) };
+  return { campaignId, ...latestSnapshotParts(info, path) };
 }
 
-/** Per memoised selection, so every campaign of a page shares one parts object and metrics array. */
-const partsBySelection = new WeakMap<BucketSelection, RawSnapshotParts>();
-
-function latestSnapshotParts(selection: BucketSelection): RawSnapshotParts {
+/** What Campaign.latestSnapshot at `path` reads, one object per selection (see latestSnapshotRequest). */
+export function latestSnapshotParts(
+  info: GraphQLResolveInfo,
+  path: readonly string[] = [],
+): RawSnapshotParts {
+  const selection = snapshotSelection(info, path);
   let parts = partsBySelection.get(selection);
   if (!parts) {
     parts = {
@@ -129,3 +119,6 @@ function latestSnapshotParts(selection: BucketSelection): RawSnapshotParts {
   }
   return parts;
 }
+
+/** Per memoised selection, so every campaign of a page shares one parts object and metrics array. */
+const partsBySelection = new WeakMap<BucketSelection, RawSnapshotParts>();
