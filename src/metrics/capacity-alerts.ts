@@ -119,7 +119,7 @@ export interface CapacityAlert {
 
 const definitionOf = new Map(RESOURCES.map((d) => [d.resource, d]));
 
-function definition(resource: CapacityResource): ResourceDefinition {
+export function resourceDefinition(resource: CapacityResource): ResourceDefinition {
   const found = definitionOf.get(resource);
   if (!found) throw new Error(`unknown capacity resource ${resource}`);
   return found;
@@ -133,7 +133,7 @@ function definition(resource: CapacityResource): ResourceDefinition {
  * ("0.30" / "0.10" is 3, not 2.9999999999999996). SQL computes it the same way.
  */
 export function utilizationOf(reading: ResourceReading): number | null {
-  if (definition(reading.resource).utilization !== null) {
+  if (resourceDefinition(reading.resource).utilization !== null) {
     return reading.storedUtilization === null ? null : Number(reading.storedUtilization);
   }
   if (reading.used === null || reading.capacity === null) return null;
@@ -161,7 +161,7 @@ function percent(utilization: number): string {
 }
 
 export function alertMessage(reading: ResourceReading, utilization: number): string {
-  const { label, capacityLabel } = definition(reading.resource);
+  const { label, capacityLabel } = resourceDefinition(reading.resource);
   return `${label} at ${percent(utilization)} of ${capacityLabel} (${reading.used ?? '?'}/${reading.capacity ?? '?'})`;
 }
 

@@ -1,6 +1,7 @@
 import { inArray, type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
+import { alertUtilizationColumn } from '../db/schema/snapshots.js';
 import { toDecimalText, toInstant, toNumber } from '../db/values.js';
 import {
   CAPACITY_RESOURCES,
@@ -104,31 +105,6 @@ const column = (alias: string, name: string | null) => sql.raw(name === null ? '
 const columnOf = (metric: ResourceDefinition['used'] | null) =>
   metric === null ? null : metricDefinition(metric).column;
 
-/** Scale that turns a value of this metric into an integer: 1 for counts, 100 for money. */
-function integerScale(metric: ResourceDefinition['used']): string {
-  const { kind } = metricDefinition(metric);
-  if (kind === 'count') return '1';
-  if (kind === 'money') return '100';
-  throw new Error(`no integer scale for ${metric} (${kind})`);
-}
-
-/**
- * The utilization of a resource of snapshot `s` in SQL, generated from the same definition
- * `utilizationOf` reads: the stored column as float8, or used / capacity as the quotient of
- * the two values scaled to exact integers (null when either is null or the capacity is 0),
- * which is the double `utilizationOf` computes.
- */
-function utilizationSql({ used, capacity, utilization }: ResourceDefinition): SQL {
-  if (utilization !== null) return sql`${column('s', columnOf(utilization))}::float8`;
-  const scale = integerScale(used);
-  if (integerScale(capacity) !== scale) throw new Error(`${used} and ${capacity} have different scales`);
-  const scaled = (metric: ResourceDefinition['used']) =>
-    scale === '1'
-      ? column('s', columnOf(metric))
-      : sql`(${column('s', columnOf(metric))} * ${sql.raw(scale)})`;
-  return sql`${scaled(used)}::float8 / nullif(${scaled(capacity)}, 0)::float8`;
-}
-
 const ordinalOf = (definition: ResourceDefinition) => CAPACITY_RESOURCES.indexOf(definition.resource);
 
 /** The snapshot value (as text) that `part` names for the resource at `a.ordinal`. */
@@ -141,49 +117,84 @@ function readingSql(part: 'used' | 'capacity' | 'utilization'): SQL {
 }
 
 /**
+ * The latest snapshots whose utilization of `definition`'s resource is at or above the
+ * threshold, as a WHERE clause on `l` (campaign_latest_snapshots): a range of the resource's
+ * index, of visible campaigns only (open mode needs no campaigns join: every copy has its
+ * campaign, by foreign key).
+ */
+function alertsOf(
+  definition: ResourceDefinition,
+  tenantIds: readonly string[] | null,
+  threshold: number,
+): SQL {
+  const utilization = sql.identifier(alertUtilizationColumn(definition.resource));
+  const visible =
+    tenantIds === null
+      ? sql``
+      : sql`AND l.campaign_id IN (SELECT v.id FROM ${visibleCampaigns(tenantIds)} v)`;
+  return sql`l.${utilization} >= ${threshold}::float8 ${visible}`;
+}
+
+/**
+ * One resource's alerts after the keyset, in alert order, at most `limit`: the top of the
+ * resource's index (NULLS LAST as the index is: with DESC's default NULLS FIRST the planner
+ * would not see the index's order and would sort every alert instead). Alert order is (utilization descending, campaign id, resource ordinal), and
+ * the ordinal is constant here, so an alert of this resource at the keyset's utilization comes
+ * after the keyset when its campaign sorts after the keyset's, or is the keyset's campaign and
+ * this resource comes after the keyset's.
+ */
+function resourcePage(
+  definition: ResourceDefinition,
+  { tenantIds, threshold, after, limit }: CapacityAlertsQuery,
+): SQL {
+  const utilization = sql.identifier(alertUtilizationColumn(definition.resource));
+  const ordinal = ordinalOf(definition);
+  const keyset = after
+    ? sql`AND l.${utilization} <= ${after.utilization}::float8
+          AND (l.${utilization} < ${after.utilization}::float8
+               OR l.campaign_id ${sql.raw(ordinal > CAPACITY_RESOURCES.indexOf(after.resource) ? '>=' : '>')} ${after.campaignId}::uuid)`
+    : sql``;
+  return sql`(
+      SELECT l.campaign_id, l.snapshot_date, ${sql.raw(String(ordinal))} AS ordinal, l.${utilization} AS utilization
+      FROM campaign_latest_snapshots l
+      WHERE ${alertsOf(definition, tenantIds, threshold)} ${keyset}
+      ORDER BY l.${utilization} DESC NULLS LAST, l.campaign_id
+      LIMIT ${limit}
+    )`;
+}
+
+/**
  * A page of the alerts of every visible campaign's latest snapshot, with the number of all
- * of them, in one statement:
- * - per visible campaign its newest snapshot from campaign_latest_snapshots (the copy the
- *   snapshot table's triggers keep, one row per campaign: a join over a compact table
- *   instead of a probe into the partitions per campaign, so the cost does not grow with
- *   history);
- * - its seven utilizations unpivoted by two zipped unnest() in the select list (a ProjectSet:
- *   no join, so no per-row Memoize), narrow rows of (campaign, snapshot date, ordinal,
- *   utilization) filtered by the threshold;
- * - counted, and the page after the keyset taken in alert order (utilization descending,
- *   campaign id, resource ordinal) by a top-N sort;
- * - only the page's rows joined back to their campaign and snapshot (primary key and unique
- *   index probes) for the campaign and the values the message quotes.
+ * of them, in one statement over campaign_latest_snapshots (the copy the snapshot table's
+ * triggers keep, one row per campaign, with each resource's utilization generated beside it
+ * and indexed; src/db/schema/snapshots.ts):
+ * - the page: per resource the top `limit` alerts after the keyset from its index, merged in
+ *   alert order (utilization descending, campaign id, resource ordinal) and cut to `limit`;
+ * - the count: per resource a range of its index (an index-only scan), summed;
+ * - only the page's rows joined back to their campaign and snapshot (primary key probes) for
+ *   the campaign and the values the message quotes.
+ * Its cost follows the alerts counted and asked for, not the number of campaigns.
  */
 export async function capacityAlertsPage(
   db: Database,
   query: CapacityAlertsQuery,
 ): Promise<CapacityAlertsPage> {
-  const { tenantIds, threshold, after, limit, withTotalCount } = query;
-  const keyset = after
-    ? sql`(-a.utilization, a.campaign_id, a.ordinal) > (${-after.utilization}::float8, ${after.campaignId}::uuid, ${CAPACITY_RESOURCES.indexOf(after.resource)}::int)`
-    : sql`true`;
+  const { tenantIds, threshold, limit, withTotalCount } = query;
+  const counts = RESOURCES.map(
+    (definition) =>
+      sql`(SELECT count(*) FROM campaign_latest_snapshots l WHERE ${alertsOf(definition, tenantIds, threshold)})`,
+  );
   const counted = withTotalCount
-    ? sql`(SELECT count(*)::int AS total_count FROM alerts)`
+    ? sql`(SELECT (${sql.join(counts, sql` + `)})::int AS total_count)`
     : sql`(SELECT NULL::int AS total_count)`;
-  const ordinals = sql.raw(RESOURCES.map((definition) => String(ordinalOf(definition))).join(', '));
-  const utilizations = sql.join(RESOURCES.map(utilizationSql), sql`, `);
   const rows = await queryRows(
     db,
     sql`
-    WITH alerts AS (
-      SELECT * FROM (
-        SELECT c.id AS campaign_id, s.snapshot_date,
-               unnest(ARRAY[${ordinals}]) AS ordinal,
-               unnest(ARRAY[${utilizations}]) AS utilization
-        FROM ${visibleCampaigns(tenantIds)} c
-        JOIN campaign_latest_snapshots s ON s.campaign_id = c.id
-      ) unpivoted
-      WHERE utilization >= ${threshold}::float8
-    ),
-    page AS (
-      SELECT a.* FROM alerts a
-      WHERE ${keyset}
+    WITH page AS (
+      SELECT * FROM (${sql.join(
+        RESOURCES.map((definition) => resourcePage(definition, query)),
+        sql` UNION ALL `,
+      )}) a
       ORDER BY a.utilization DESC, a.campaign_id ASC, a.ordinal ASC
       LIMIT ${limit}
     )
