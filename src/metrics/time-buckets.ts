@@ -1,4 +1,5 @@
 import type { BucketGranularity } from './catalog.js';
+import { memoized } from './memo.js';
 
 /**
  * Calendar buckets in a time zone, defined exactly as PostgreSQL's
@@ -46,30 +47,26 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 const mod = (value: number, divisor: number): number => ((value % divisor) + divisor) % divisor;
 
-/**
- * Offsets already read, by zone and instant: formatting an instant costs microseconds, a
- * bucket walk needs a few per bucket, and dashboards ask the same zones and ranges again.
- * Emptied when full, which bounds its memory.
- */
-const knownOffsets = new Map<string, number>();
-const MAX_KNOWN_OFFSETS = 100_000;
-
 /** UTC offset in effect at an instant, in milliseconds. */
-function offsetAt(instant: number, timeZone: string): number {
-  const key = `${timeZone} ${instant}`;
-  const known = knownOffsets.get(key);
-  if (known !== undefined) return known;
+function readOffset(instant: number, timeZone: string): number {
   const formatted = formatterFor(timeZone).format(instant);
   // a zero offset may print as a bare "GMT"
   const match = /GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(formatted);
   if (!match) throw new Error(`cannot read the UTC offset of ${timeZone} from "${formatted}"`);
   const [, sign, hours = '0', minutes = '0', seconds = '0'] = match;
   const magnitude = Number(hours) * HOUR_MS + Number(minutes) * MINUTE_MS + Number(seconds) * 1000;
-  const offset = sign === '-' ? -magnitude : magnitude;
-  if (knownOffsets.size >= MAX_KNOWN_OFFSETS) knownOffsets.clear();
-  knownOffsets.set(key, offset);
-  return offset;
+  return sign === '-' ? -magnitude : magnitude;
 }
+
+/**
+ * Offsets already read, by zone and instant: formatting an instant costs microseconds, a
+ * bucket walk needs a few per bucket, and dashboards ask the same zones and ranges again.
+ */
+const offsetAt = memoized(
+  readOffset,
+  (instant: number, timeZone: string) => `${timeZone} ${instant}`,
+  100_000,
+);
 
 const localOf = (instant: number, timeZone: string): number => instant + offsetAt(instant, timeZone);
 

@@ -1,3 +1,4 @@
+import { memoized } from './memo.js';
 import { bucketStart } from './time-buckets.js';
 
 /**
@@ -40,7 +41,7 @@ export function periodCount(year: number, granularity: YearOverYearGranularity):
  * the ISO week or the 15th of the month at 12:00 UTC lies within 14 hours of that local
  * day's noon.
  */
-export function periodStarts(year: number, granularity: YearOverYearGranularity, timeZone: string): Date[] {
+function computePeriodStarts(year: number, granularity: YearOverYearGranularity, timeZone: string): Date[] {
   if (granularity === 'WEEK') {
     const monday = isoWeekOneMondayUtc(year);
     return Array.from({ length: isoWeeksInYear(year) }, (_, week) =>
@@ -51,6 +52,20 @@ export function periodStarts(year: number, granularity: YearOverYearGranularity,
     bucketStart(new Date(new Date(0).setUTCFullYear(year, month, 15) + DAY_MS / 2), 'MONTH', timeZone),
   );
 }
+
+/**
+ * computePeriodStarts by year, granularity and zone: every campaign of a page in the same
+ * zone asks for the same periods. The arrays are shared, so callers only read them.
+ */
+export const periodStarts: (
+  year: number,
+  granularity: YearOverYearGranularity,
+  timeZone: string,
+) => readonly Date[] = memoized(
+  computePeriodStarts,
+  (year, granularity, timeZone) => `${year} ${granularity} ${timeZone}`,
+  10_000,
+);
 
 /**
  * One range of snapshot instants that covers every period of `year - 1` and `year` in
