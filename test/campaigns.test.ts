@@ -185,25 +185,20 @@ describe('campaigns page with latest snapshots', () => {
         ],
       });
       // By hand: utilization = current / target; DELTA = latest - the one before (none: null).
+      const withLatest = (
+        name: string,
+        snapshotDate: string,
+        [current, target, utilization]: [number, number, number],
+        spent: string,
+        delta: number | null,
+      ) => ({
+        name,
+        latestSnapshot: { snapshotDate, volunteers: { current, target, utilization }, budget: { spent } },
+        change: { value: delta },
+      });
       const expected: Record<string, unknown> = {
-        [twice]: {
-          name: 'Twice',
-          latestSnapshot: {
-            snapshotDate: '2024-03-02T00:00:00.000Z',
-            volunteers: { current: 9, target: 30, utilization: 0.3 },
-            budget: { spent: '25.50' },
-          },
-          change: { value: 5 },
-        },
-        [once]: {
-          name: 'Once',
-          latestSnapshot: {
-            snapshotDate: '2024-02-10T06:00:00.000Z',
-            volunteers: { current: 3, target: 12, utilization: 0.25 },
-            budget: { spent: '7.25' },
-          },
-          change: { value: null },
-        },
+        [twice]: withLatest('Twice', '2024-03-02T00:00:00.000Z', [9, 30, 0.3], '25.50', 5),
+        [once]: withLatest('Once', '2024-02-10T06:00:00.000Z', [3, 12, 0.25], '7.25', null),
         [never]: { name: 'Never', latestSnapshot: null, change: null },
       };
       const seen: string[] = [];
