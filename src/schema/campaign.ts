@@ -13,6 +13,7 @@ import type { CampaignStatus } from '../metrics/catalog.js';
 import { campaignPage } from '../queries/campaign-page.js';
 import { visibleCampaignsById } from '../queries/campaigns-by-id.js';
 import { ofTenants } from '../queries/capacity-alerts.js';
+import type { RawSnapshotParts } from '../queries/snapshot-rows.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder, type Context } from './builder.js';
 import { decodeCampaignCursor, encodeCampaignCursor } from './cursor.js';
@@ -125,24 +126,33 @@ const CampaignConnection = builder.connectionObject(
   { name: 'CampaignEdge' },
 );
 
-/** Where Campaign.latestSnapshot sits under a campaigns connection. */
+/** Where Campaign.latestSnapshot and Campaign.capacityAlerts sit under a campaigns connection. */
 const LATEST_OF_PAGE = ['edges', 'node', 'latestSnapshot'] as const;
+const ALERTS_OF_PAGE = ['edges', 'node', 'capacityAlerts'] as const;
+
+/**
+ * The parts of each campaign's latest snapshot the page's fields read through the loader:
+ * latestSnapshot's selection, and every metric when capacityAlerts is shown (it reads all
+ * seven resources of the same snapshot); undefined when neither is selected.
+ */
+function latestPartsOfPage(info: GraphQLResolveInfo): RawSnapshotParts | undefined {
+  const shown = selectsPath(info, LATEST_OF_PAGE) ? latestSnapshotParts(info, LATEST_OF_PAGE) : undefined;
+  if (!selectsPath(info, ALERTS_OF_PAGE)) return shown;
+  return { previous: shown?.previous ?? false, details: shown?.details ?? false };
+}
 
 /**
  * A page of campaigns, with their latest snapshots in the same statement when the page shows
- * them: the loader is primed with each, so Campaign.latestSnapshot finds its answer.
+ * them: the loader is primed with each, so Campaign.latestSnapshot and Campaign.capacityAlerts
+ * find their answer there.
  */
 async function campaignsOfPage(
   ctx: Context,
   info: GraphQLResolveInfo,
   page: { afterId: string | null; limit: number; statuses: readonly CampaignStatus[] | null },
 ): Promise<CampaignRow[]> {
-  const latest = selectsPath(info, LATEST_OF_PAGE) ? latestSnapshotParts(info, LATEST_OF_PAGE) : undefined;
-  const rows = await campaignPage(ctx.db, {
-    tenantIds: ctx.viewer.tenantIds,
-    ...page,
-    latest,
-  });
+  const latest = latestPartsOfPage(info);
+  const rows = await campaignPage(ctx.db, { tenantIds: ctx.viewer.tenantIds, ...page, latest });
   if (latest) {
     for (const { campaign, latest: snapshot } of rows) {
       ctx.loaders.latestSnapshots.prime({ campaignId: campaign.id, ...latest }, snapshot);
