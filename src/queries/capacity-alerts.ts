@@ -137,11 +137,12 @@ function alertsOf(
 
 /**
  * One resource's alerts after the keyset, in alert order, at most `limit`: the top of the
- * resource's index (NULLS LAST as the index is: with DESC's default NULLS FIRST the planner
- * would not see the index's order and would sort every alert instead). Alert order is (utilization descending, campaign id, resource ordinal), and
- * the ordinal is constant here, so an alert of this resource at the keyset's utilization comes
- * after the keyset when its campaign sorts after the keyset's, or is the keyset's campaign and
- * this resource comes after the keyset's.
+ * resource's index. NULLS LAST as the index has it: with DESC's default (NULLS FIRST) the
+ * planner does not see the index's order and sorts every alert instead. Alert order is
+ * (utilization descending, campaign id, resource ordinal) and the ordinal is constant here, so
+ * an alert of this resource at the keyset's utilization comes after the keyset when its
+ * campaign sorts after the keyset's, or is the keyset's campaign and this resource comes after
+ * the keyset's.
  */
 function resourcePage(
   definition: ResourceDefinition,
