@@ -54,15 +54,14 @@ export function encodeCampaignCursor(id: string): string {
 
 /** The campaign id of a campaigns cursor (lower case); anything else is a BAD_USER_INPUT on `after`. */
 export function decodeCampaignCursor(cursor: string): string {
-  const notACursor = () => badUserInput('after is not a cursor of this connection', 'after');
   let id: unknown;
   try {
     const decoded = decodeBase64(cursor);
-    if (!decoded.startsWith('DC:')) throw notACursor();
-    id = decodeCursorChunk(decoded.slice(3));
+    id = decoded.startsWith('DC:') ? decodeCursorChunk(decoded.slice(3)) : undefined;
   } catch {
-    throw notACursor();
+    id = undefined;
   }
-  if (typeof id !== 'string' || !isUuid(id)) throw notACursor();
+  if (typeof id !== 'string' || !isUuid(id))
+    throw badUserInput('after is not a cursor of this connection', 'after');
   return id.toLowerCase();
 }

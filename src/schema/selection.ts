@@ -1,5 +1,4 @@
-import type { FieldNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
-import { Kind } from 'graphql';
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 
 /** The fields selected under `nodes`, through fragments and inline fragments. */
 export function subfields(info: GraphQLResolveInfo, nodes: readonly FieldNode[]): FieldNode[] {

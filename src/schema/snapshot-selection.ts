@@ -102,6 +102,9 @@ export function latestSnapshotRequest(
   return { campaignId, ...latestSnapshotParts(info, path) };
 }
 
+/** Per memoised selection, so every campaign of a page shares one parts object and metrics array. */
+const partsBySelection = new WeakMap<BucketSelection, RawSnapshotParts>();
+
 /** What Campaign.latestSnapshot at `path` reads, one object per selection (see latestSnapshotRequest). */
 export function latestSnapshotParts(
   info: GraphQLResolveInfo,
@@ -119,6 +122,3 @@ export function latestSnapshotParts(
   }
   return parts;
 }
-
-/** Per memoised selection, so every campaign of a page shares one parts object and metrics array. */
-const partsBySelection = new WeakMap<BucketSelection, RawSnapshotParts>();
