@@ -1,4 +1,5 @@
 import { METRICS, type Metric, type MetricDefinition, STATS, type Stat } from './catalog.js';
+import { memoized, memoizedPerObject } from './memo.js';
 
 /** One metric of a selection and the statistics asked of it (in STATS order). */
 export interface MetricSelection {
@@ -16,8 +17,27 @@ export interface BucketSelection {
   readonly details: boolean;
 }
 
-/** A selection from (metric, stat) pairs in any order, duplicates allowed. */
+/**
+ * A selection from (metric, stat) pairs in any order, duplicates allowed. The same pairs give
+ * the same object, so what is derived from a selection (a statement's columns, a row's
+ * reader) is derived once per selection, not once per request.
+ */
 export function bucketSelection(asked: Iterable<readonly [Metric, Stat]>, details = false): BucketSelection {
+  const pairs = [...asked];
+  return selectionOfPairs(pairs, details);
+}
+
+const selectionOfPairs = memoized(
+  computeBucketSelection,
+  (pairs: readonly (readonly [Metric, Stat])[], details: boolean) =>
+    `${pairs.map(([metric, stat]) => `${metric}:${stat}`).join(',')}${details ? '|details' : ''}`,
+  1_000,
+);
+
+function computeBucketSelection(
+  asked: readonly (readonly [Metric, Stat])[],
+  details: boolean,
+): BucketSelection {
   const byMetric = new Map<string, Set<Stat>>();
   for (const [metric, stat] of asked) {
     const stats = byMetric.get(metric) ?? new Set<Stat>();
@@ -41,6 +61,9 @@ export const FULL_SELECTION: BucketSelection = bucketSelection(
 
 /** The union: one statement for several requests answers each of them. */
 export function mergeSelections(selections: readonly BucketSelection[]): BucketSelection {
+  const [first] = selections;
+  // the usual batch: every request of the group asked the same
+  if (first && selections.every((selection) => selection === first)) return first;
   return bucketSelection(
     selections.flatMap((selection) =>
       selection.metrics.flatMap(({ definition, stats }) =>
@@ -52,8 +75,10 @@ export function mergeSelections(selections: readonly BucketSelection[]): BucketS
 }
 
 /** Identity of a selection (normalized, so equal selections have equal keys). */
-export const selectionKey = ({ metrics, details }: BucketSelection): string =>
-  `${metrics.map(({ definition, stats }) => `${definition.metric}:${stats.join('+')}`).join(',')}${details ? '|details' : ''}`;
+export const selectionKey = memoizedPerObject(
+  ({ metrics, details }: BucketSelection): string =>
+    `${metrics.map(({ definition, stats }) => `${definition.metric}:${stats.join('+')}`).join(',')}${details ? '|details' : ''}`,
+);
 
 /** DELTA subtracts the LAST of the bucket before: the first bucket of a page needs a lookup. */
 export const needsPrevious = ({ metrics }: BucketSelection): boolean =>

@@ -20,7 +20,7 @@ export interface ColumnarSeries {
  * that occurs twice, means the series and the bucket list disagree about the buckets
  * (zone, granularity or date_trunc semantics): filling would silently drop or merge data.
  */
-function positionsByTime(timestamps: Date[], bucketStarts: Date[]): Map<number, number> {
+function positionsByTime(timestamps: Date[], bucketStarts: readonly Date[]): Map<number, number> {
   const starts = new Set(bucketStarts.map((start) => start.getTime()));
   const positions = new Map<number, number>();
   for (const [position, timestamp] of timestamps.entries()) {
@@ -37,7 +37,11 @@ function positionsByTime(timestamps: Date[], bucketStarts: Date[]): Map<number, 
  * never changed (a null reported for one stays null, also under PREVIOUS: it is what that
  * bucket said); only empty buckets are filled.
  */
-export function fillGaps(series: ColumnarSeries, bucketStarts: Date[], mode: GapFill): ColumnarSeries {
+export function fillGaps(
+  series: ColumnarSeries,
+  bucketStarts: readonly Date[],
+  mode: GapFill,
+): ColumnarSeries {
   if (mode === 'NONE') return series;
   const positions = positionsByTime(series.timestamps, bucketStarts);
   // per bucket start, the series position whose values it shows (undefined: all nulls)

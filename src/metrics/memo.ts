@@ -21,3 +21,19 @@ export function memoized<Args extends readonly unknown[], Value>(
     return value;
   };
 }
+
+/**
+ * `compute` kept per object (weakly: the answer goes when the object does), for values
+ * derived from a selection or a query that are asked several times in one request.
+ */
+export function memoizedPerObject<Key extends object, Value>(
+  compute: (key: Key) => Value,
+): (key: Key) => Value {
+  const known = new WeakMap<Key, Value>();
+  return (key) => {
+    if (known.has(key)) return known.get(key) as Value;
+    const value = compute(key);
+    known.set(key, value);
+    return value;
+  };
+}

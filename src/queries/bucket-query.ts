@@ -40,15 +40,32 @@ export const allOf = (conditions: readonly SQL[]): SQL =>
   conditions.length ? sql.join([...conditions], sql` AND `) : sql`true`;
 
 /**
+ * Where a bucket statement's targets come from: `from` defines k(campaign_id, time_zone,
+ * target), `columns` is what of k each row returns beside the buckets.
+ */
+export interface TargetSource {
+  from: SQL;
+  columns: SQL;
+}
+
+/** Targets the caller names, campaign and zone each, numbered from 1 in their order. */
+export function givenTargets(targets: readonly BucketTarget[]): TargetSource {
+  return {
+    from: sql`unnest(${`{${targets.map((t) => t.campaignId).join(',')}}`}::uuid[],
+                ${`{${targets.map((t) => `"${t.timeZone}"`).join(',')}}`}::text[])
+         WITH ORDINALITY AS k(campaign_id, time_zone, target)`,
+    columns: sql`k.target`,
+  };
+}
+
+/**
  * One statement for every target: `body` runs per target as a LATERAL subquery that sees
  * k(campaign_id, time_zone, target); rows come back by target (numbered from 1), then `order`.
  */
-export function perTarget(targets: readonly BucketTarget[], body: SQL, order: SQL): SQL {
+export function perTarget(source: TargetSource, body: SQL, order: SQL): SQL {
   return sql`
-    SELECT k.target, r.*
-    FROM unnest(${`{${targets.map((t) => t.campaignId).join(',')}}`}::uuid[],
-                ${`{${targets.map((t) => `"${t.timeZone}"`).join(',')}}`}::text[])
-         WITH ORDINALITY AS k(campaign_id, time_zone, target)
+    SELECT ${source.columns}, r.*
+    FROM ${source.from}
     CROSS JOIN LATERAL (${body}) r
     ORDER BY k.target, ${order}`;
 }

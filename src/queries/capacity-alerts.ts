@@ -51,6 +51,17 @@ export function campaignColumns(alias: string): SQL {
   return sql.raw(CAMPAIGN_COLUMNS.map((column) => `${alias}.${column} AS campaign_${column}`).join(', '));
 }
 
+/**
+ * The same columns as one json object (keys as campaignColumns names them), for a statement
+ * that returns its campaign on one row of many: every other row carries null, not eleven
+ * more columns to parse.
+ */
+export function campaignObject(alias: string): SQL {
+  return sql.raw(
+    `json_build_object(${CAMPAIGN_COLUMNS.map((column) => `'campaign_${column}', ${alias}.${column}`).join(', ')})`,
+  );
+}
+
 const instantOrNull = (value: unknown) => (value === null || value === undefined ? null : toInstant(value));
 
 /** A campaign read by `campaignColumns`, as the drizzle client returns it (Campaign's parent shape). */

@@ -8,6 +8,7 @@ import {
 import {
   allOf,
   type BucketTarget,
+  givenTargets,
   notOwn,
   perTarget,
   previousJoin,
@@ -164,7 +165,7 @@ export function mergedBucketStatement(
     : sql``;
 
   return perTarget(
-    targets,
+    givenTargets(targets),
     sql`
       WITH arch AS MATERIALIZED (
         SELECT * FROM ${rollupRowsRecordset(archived, 'a')} WHERE a.campaign_id = k.campaign_id

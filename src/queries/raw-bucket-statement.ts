@@ -2,7 +2,6 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type BucketSelection, bucketValues, needsPrevious } from '../metrics/bucket-selection.js';
 import {
   allOf,
-  type BucketTarget,
   notOwn,
   perTarget,
   previousJoin,
@@ -11,6 +10,7 @@ import {
   type SnapshotBucketsQuery,
   singleValues,
   storedOverlap,
+  type TargetSource,
 } from './bucket-query.js';
 import { at, granularityRank, nextLabelAtRank, truncAtRank } from './rollup-parts.js';
 
@@ -24,7 +24,7 @@ import { at, granularityRank, nextLabelAtRank, truncAtRank } from './rollup-part
  * is true: the caller answers it with the merging statement instead. With DELTA the same
  * holds for a stored part later than the raw sample before the first bucket.
  */
-export function rawBucketStatement(targets: readonly BucketTarget[], query: SnapshotBucketsQuery): SQL {
+export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQuery): SQL {
   const { from, to, after, before, descending, limit, selection, granularity } = query;
   const rank = granularityRank(granularity);
   const order = raw(descending ? 'DESC' : 'ASC');
@@ -95,7 +95,7 @@ export function rawBucketStatement(targets: readonly BucketTarget[], query: Snap
     : sql``;
 
   return perTarget(
-    targets,
+    source,
     sql`
       WITH probe AS MATERIALIZED (
         SELECT EXISTS (SELECT 1 FROM campaign_metrics_rollups x WHERE ${storedOverlap(query)})

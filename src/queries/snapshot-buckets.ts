@@ -8,9 +8,10 @@ import {
 } from '../metrics/bucket-selection.js';
 import { linkPreviousBuckets, type MetricStats, type SnapshotBucket } from '../metrics/bucket-stats.js';
 import type { Granularity, Metric } from '../metrics/catalog.js';
+import { memoizedPerObject } from '../metrics/memo.js';
 import { archiveReadSettings, archiveUnreadable, readArchivedRows } from '../retention/archive-reader.js';
 import type { S3Settings } from '../retention/archive-store.js';
-import type { BucketTarget, SnapshotBucketsQuery } from './bucket-query.js';
+import { type BucketTarget, givenTargets, type SnapshotBucketsQuery } from './bucket-query.js';
 import { mergedBucketStatement } from './merged-bucket-statement.js';
 import { rawBucketStatement } from './raw-bucket-statement.js';
 import { granularityOfRank } from './rollup-parts.js';
@@ -27,13 +28,17 @@ export interface SnapshotBucketsResult {
   timeZone: string;
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 /** Rows of one statement per target (1-based `target` column), in statement order. */
-function rowsByTarget(rows: readonly Row[], count: number): Row[][] {
+export function rowsByTarget(rows: readonly Row[], count: number): Row[][] {
   const byTarget = Array.from({ length: count }, (): Row[] => []);
   for (const row of rows) byTarget[Number(row.target) - 1]?.push(row);
   return byTarget;
+}
+
+export interface ArchiveOptions {
+  s3?: S3Settings;
 }
 
 /**
@@ -42,17 +47,32 @@ function rowsByTarget(rows: readonly Row[], count: number): Row[][] {
  *
  * One statement over raw snapshots answers every campaign no stored part can change
  * (rawBucketStatement). The others, if any, go to the merging statement
- * (mergedBucketStatement); archived quarters live in Parquet files, so that statement
- * reports which files the answer needs and runs again with their rows passed in.
+ * (bucketsFromRawRows).
  */
 export async function snapshotBuckets(
   db: Database,
   targets: readonly BucketTarget[],
   query: SnapshotBucketsQuery,
-  { s3 = archiveReadSettings() }: { s3?: S3Settings } = {},
+  options: ArchiveOptions = {},
+): Promise<(SnapshotBucketsResult | Error)[]> {
+  const rows = await queryRows(db, rawBucketStatement(givenTargets(targets), query));
+  return bucketsFromRawRows(db, targets, rowsByTarget(rows, targets.length), query, options);
+}
+
+/**
+ * The answers to rawBucketStatement's rows of each target: as they are where no stored part
+ * changes them, from the merging statement (mergedBucketStatement) for the others. Archived
+ * quarters live in Parquet files, so that statement reports which files the answer needs and
+ * runs again with their rows passed in.
+ */
+export async function bucketsFromRawRows(
+  db: Database,
+  targets: readonly BucketTarget[],
+  rawRows: readonly Row[][],
+  query: SnapshotBucketsQuery,
+  { s3 = archiveReadSettings() }: ArchiveOptions = {},
 ): Promise<(SnapshotBucketsResult | Error)[]> {
   const results: (SnapshotBucketsResult | Error | undefined)[] = targets.map(() => undefined);
-  const rawRows = rowsByTarget(await queryRows(db, rawBucketStatement(targets, query)), targets.length);
   let pending: number[] = [];
   for (const [i, rows] of rawRows.entries()) {
     if (rows[0]?.stored_parts === true) pending.push(i);
@@ -127,19 +147,13 @@ function toResult(rows: Row[], target: BucketTarget, query: SnapshotBucketsQuery
 type RowColumns = { metric: Metric; values: { value: BucketValue; column: string }[] }[];
 
 /** Built once per selection, not per row and metric: dashboards read thousands of bucket rows. */
-const rowColumnsOf = new WeakMap<BucketSelection, RowColumns>();
-
-function rowColumns(selection: BucketSelection): RowColumns {
-  let columns = rowColumnsOf.get(selection);
-  if (!columns) {
-    columns = selection.metrics.map(({ definition, stats }) => ({
+const rowColumns = memoizedPerObject(
+  (selection: BucketSelection): RowColumns =>
+    selection.metrics.map(({ definition, stats }) => ({
       metric: definition.metric as Metric,
       values: bucketValues(stats).map((value) => ({ value, column: `${definition.column}_${value}` })),
-    }));
-    rowColumnsOf.set(selection, columns);
-  }
-  return columns;
-}
+    })),
+);
 
 /** A bucket row with the values its statement computed (bucketValues of the selection). */
 function toBucket(

@@ -9,6 +9,7 @@ import { invalidateCachedCampaigns } from '../cache/response-cache.js';
 import { type CampaignRow, campaigns } from '../db/schema/campaigns.js';
 import { isUuid, requireUuid } from '../ingest/input-error.js';
 import { loadSnapshotCadences } from '../loaders/campaign-loaders.js';
+import { createCampaignBucketLoader } from '../loaders/snapshot-bucket-loader.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
 import { campaignPage } from '../queries/campaign-page.js';
 import { visibleCampaignsById } from '../queries/campaigns-by-id.js';
@@ -16,6 +17,7 @@ import { ofTenants } from '../queries/capacity-alerts.js';
 import type { RawSnapshotParts } from '../queries/snapshot-rows.js';
 import { upsertCampaign } from '../queries/upsert-campaign.js';
 import { builder, type Context } from './builder.js';
+import { type PlannedBuckets, plannedCampaignBuckets } from './campaign-lookahead.js';
 import { decodeCampaignCursor, encodeCampaignCursor } from './cursor.js';
 import { CampaignStatusEnum, SnapshotCadenceEnum } from './enums.js';
 import { badUserInput, withInputErrors } from './errors.js';
@@ -79,6 +81,25 @@ const visibleCampaignLoader = createContextCache(
       return ids.map((id) => byId.get(id) ?? null);
     }),
 );
+
+/** Query.campaign lookups that bring their buckets: one statement per bucket query of the tick. */
+const campaignBucketLoader = createContextCache((ctx: Context) =>
+  createCampaignBucketLoader(() => ctx.db, ctx.viewer.tenantIds),
+);
+
+/**
+ * A visible campaign by id, read in the statement of the buckets one of its fields will ask
+ * for (`planned`), which then finds them primed in its loader: one round trip where the
+ * lookup would come first to learn the campaign's zone.
+ */
+async function loadCampaignWithBuckets(ctx: Context, id: string, planned: PlannedBuckets) {
+  const found = await campaignBucketLoader(ctx).load({ campaignId: id, ...planned });
+  if (!found) return null;
+  visibleCampaignLoader(ctx).prime(id, found.campaign);
+  // an Error (an unreadable archived range) primes a rejection: the field reports it
+  ctx.loaders.snapshotBuckets.prime({ ...found.target, query: planned.query }, found.buckets);
+  return found.campaign;
+}
 
 /** A visible campaign by id, or null: an id that is no UUID, missing, or of another tenant. */
 function loadVisibleCampaign(id: string, ctx: Context) {
@@ -170,7 +191,8 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx, info) => {
       const id = requireCampaignId(String(args.id), 'id');
       prefetchLatestSnapshot(ctx, id, info);
-      return visibleCampaignLoader(ctx).load(id);
+      const planned = plannedCampaignBuckets(info);
+      return planned ? loadCampaignWithBuckets(ctx, id, planned) : visibleCampaignLoader(ctx).load(id);
     },
   }),
   campaigns: t.field({

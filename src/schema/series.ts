@@ -3,8 +3,10 @@ import { statValue } from '../metrics/bucket-stats.js';
 import type { Granularity, Metric, Stat } from '../metrics/catalog.js';
 import { fillGaps } from '../metrics/gap-fill.js';
 import { bucketStartsInRange } from '../metrics/time-buckets.js';
+import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
+import { planBucketsWithCampaign } from './campaign-lookahead.js';
 import { GapFillEnum, GranularityEnum, MetricEnum, StatEnum } from './enums.js';
 import { badUserInput } from './errors.js';
 import { checkRange } from './range.js';
@@ -59,6 +61,44 @@ function tooManyPoints(points: number): never {
   );
 }
 
+interface SeriesArgs {
+  metrics: Metric[];
+  from: Date;
+  to: Date;
+  granularity: Granularity;
+  stat?: Stat | null;
+  timeZone?: string | null;
+}
+
+/**
+ * The bucket query of a series, after the checks that need no zone: shared by the field and
+ * Query.campaign's look-ahead, which sends it with the campaign's own lookup.
+ */
+function seriesQuery({ metrics, from, to, granularity, stat }: SeriesArgs): SnapshotBucketsQuery {
+  checkRange(from, to);
+  if (granularity !== 'RAW') {
+    // Refuse absurd ranges before enumerating their buckets.
+    const atLeast = Math.floor((to.getTime() - from.getTime()) / LONGEST_BUCKET_MS[granularity]);
+    if (atLeast > MAX_SERIES_POINTS) tooManyPoints(atLeast);
+  }
+  return {
+    from,
+    to,
+    granularity,
+    selection: bucketSelection(metrics.map((metric) => [metric, stat ?? 'LAST'])),
+    descending: false,
+    limit: MAX_SERIES_POINTS + 1,
+    withTotalCount: false,
+    // one granularity and zone for the whole series, coarsened to the rollups it touches
+    uniform: true,
+  };
+}
+
+planBucketsWithCampaign('series', (args) => {
+  const seriesArgs = args as unknown as SeriesArgs; // coerced by the series field's own arguments
+  return { timeZone: seriesArgs.timeZone ?? null, query: seriesQuery(seriesArgs) };
+});
+
 builder.drizzleObjectField(Campaign, 'series', (t) =>
   t.field({
     type: MetricSeries,
@@ -75,16 +115,11 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       fill: t.arg({ type: GapFillEnum, defaultValue: 'NONE' }),
     },
     resolve: async (campaign, args, ctx) => {
-      checkRange(args.from, args.to);
+      const query = seriesQuery(args);
       const { granularity, from, to } = args;
       const stat = args.stat ?? 'LAST';
       const fill = args.fill ?? 'NONE';
       const timeZone = args.timeZone ?? campaign.timeZone;
-      if (granularity !== 'RAW') {
-        // Refuse absurd ranges before enumerating their buckets.
-        const atLeast = Math.floor((to.getTime() - from.getTime()) / LONGEST_BUCKET_MS[granularity]);
-        if (atLeast > MAX_SERIES_POINTS) tooManyPoints(atLeast);
-      }
       const expectedBuckets =
         granularity === 'RAW' || fill === 'NONE'
           ? null
@@ -92,21 +127,7 @@ builder.drizzleObjectField(Campaign, 'series', (t) =>
       if (expectedBuckets && expectedBuckets.length > MAX_SERIES_POINTS)
         tooManyPoints(expectedBuckets.length);
 
-      const stored = await ctx.loaders.snapshotBuckets.load({
-        campaignId: campaign.id,
-        timeZone,
-        query: {
-          from,
-          to,
-          granularity,
-          selection: bucketSelection(args.metrics.map((metric) => [metric, stat])),
-          descending: false,
-          limit: MAX_SERIES_POINTS + 1,
-          withTotalCount: false,
-          // one granularity and zone for the whole series, coarsened to the rollups it touches
-          uniform: true,
-        },
-      });
+      const stored = await ctx.loaders.snapshotBuckets.load({ campaignId: campaign.id, timeZone, query });
       const { buckets } = stored;
       const coarsened = stored.granularity !== granularity || stored.timeZone !== timeZone;
       if (buckets.length > MAX_SERIES_POINTS) tooManyPoints(buckets.length);

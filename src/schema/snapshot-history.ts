@@ -1,12 +1,61 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Granularity } from '../metrics/catalog.js';
+import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
+import { planBucketsWithCampaign } from './campaign-lookahead.js';
 import { decodeBucketCursor, encodeBucketCursor } from './cursor.js';
 import { GranularityEnum } from './enums.js';
-import { pageComplexity, pageRequest } from './pagination.js';
+import { type PageArgs, pageComplexity, pageRequest } from './pagination.js';
 import { checkRange } from './range.js';
 import { selectsField } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
 import { snapshotSelection } from './snapshot-selection.js';
+
+interface SnapshotsArgs extends PageArgs {
+  from?: Date | null;
+  to?: Date | null;
+  granularity?: Granularity | null;
+  timeZone?: string | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+/**
+ * The page and bucket query of a snapshots connection whose buckets follow `timeZone` (null:
+ * the campaign's, not known yet, when no cursor needs it): shared by the field and
+ * Query.campaign's look-ahead.
+ */
+function snapshotsRequest(args: SnapshotsArgs, timeZone: string | null, info: GraphQLResolveInfo) {
+  const page = pageRequest(args);
+  checkRange(args.from, args.to);
+  const granularity = args.granularity ?? 'RAW';
+  const cursor = (value: string | null | undefined, argument: 'after' | 'before') => {
+    if (!value) return undefined;
+    if (timeZone === null) throw new Error('a bucket cursor is decoded in a known zone');
+    return decodeBucketCursor(value, granularity, timeZone, argument);
+  };
+  const query: SnapshotBucketsQuery = {
+    from: args.from ?? undefined,
+    to: args.to ?? undefined,
+    granularity,
+    selection: snapshotSelection(info, ['edges', 'node']),
+    after: cursor(args.after, 'after'),
+    before: cursor(args.before, 'before'),
+    descending: page.backward,
+    limit: page.size + 1,
+    withTotalCount: selectsField(info, 'totalCount'),
+  };
+  return { page, granularity, query };
+}
+
+planBucketsWithCampaign('snapshots', (args, info) => {
+  const snapshotsArgs = args as SnapshotsArgs; // coerced by the field's own arguments
+  const timeZone = snapshotsArgs.timeZone ?? null;
+  // a cursor names a bucket in the buckets' zone: without the argument, the campaign's
+  if (timeZone === null && (snapshotsArgs.after || snapshotsArgs.before)) return undefined;
+  return { timeZone, query: snapshotsRequest(snapshotsArgs, timeZone, info).query };
+});
 
 builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
   t.connection(
@@ -23,26 +72,12 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
         timeZone: t.arg({ type: 'TimeZone' }),
       },
       resolve: async (campaign, args, ctx, info) => {
-        const page = pageRequest(args);
-        checkRange(args.from, args.to);
-        const granularity = args.granularity ?? 'RAW';
         const timeZone = args.timeZone ?? campaign.timeZone;
-        const cursor = (value: string | null | undefined, argument: 'after' | 'before') =>
-          value ? decodeBucketCursor(value, granularity, timeZone, argument) : undefined;
+        const { page, granularity, query } = snapshotsRequest(args, timeZone, info);
         const { buckets, totalCount } = await ctx.loaders.snapshotBuckets.load({
           campaignId: campaign.id,
           timeZone,
-          query: {
-            from: args.from ?? undefined,
-            to: args.to ?? undefined,
-            granularity,
-            selection: snapshotSelection(info, ['edges', 'node']),
-            after: cursor(args.after, 'after'),
-            before: cursor(args.before, 'before'),
-            descending: page.backward,
-            limit: page.size + 1,
-            withTotalCount: selectsField(info, 'totalCount'),
-          },
+          query,
         });
         // One row past the page tells whether more exist; it is the oldest when paging back.
         const more = buckets.length > page.size;

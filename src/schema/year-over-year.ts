@@ -1,6 +1,6 @@
 import { bucketSelection } from '../metrics/bucket-selection.js';
 import { statValue } from '../metrics/bucket-stats.js';
-import type { Metric, Stat } from '../metrics/catalog.js';
+import type { Granularity, Metric, Stat } from '../metrics/catalog.js';
 import {
   alignYearOverYear,
   YEAR_OVER_YEAR_GRANULARITIES,
@@ -8,8 +8,10 @@ import {
   type YearOverYearValues,
   yearOverYearRange,
 } from '../metrics/year-over-year.js';
+import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
+import { planBucketsWithCampaign } from './campaign-lookahead.js';
 import { GranularityEnum, MetricEnum, StatEnum } from './enums.js';
 import { badUserInput } from './errors.js';
 
@@ -53,6 +55,43 @@ const YearOverYear = builder.objectRef<YearOverYearShape>('YearOverYear').implem
 const isYearOverYearGranularity = (value: string): value is YearOverYearGranularity =>
   (YEAR_OVER_YEAR_GRANULARITIES as readonly string[]).includes(value);
 
+interface YearOverYearArgs {
+  metric: Metric;
+  year: number;
+  granularity?: Granularity | null;
+  stat?: Stat | null;
+  timeZone?: string | null;
+}
+
+/** The checked arguments and bucket query of yearOverYear: the field's and Query.campaign's look-ahead's. */
+function yearOverYearQuery(args: YearOverYearArgs) {
+  const { metric, year } = args;
+  const granularity = args.granularity ?? 'WEEK';
+  const stat = args.stat ?? 'LAST';
+  if (year < MIN_YEAR || year > MAX_YEAR) {
+    throw badUserInput(`year must be between ${MIN_YEAR} and ${MAX_YEAR}, got ${year}`, 'year');
+  }
+  if (!isYearOverYearGranularity(granularity)) {
+    throw badUserInput(`granularity must be WEEK or MONTH, got ${granularity}`, 'granularity');
+  }
+  const { from, to, limit } = yearOverYearRange(year, granularity);
+  const query: SnapshotBucketsQuery = {
+    from,
+    to,
+    granularity,
+    selection: bucketSelection([[metric, stat]]),
+    descending: false,
+    limit,
+    withTotalCount: false,
+  };
+  return { metric, year, granularity, stat, query };
+}
+
+planBucketsWithCampaign('yearOverYear', (args) => {
+  const yearArgs = args as unknown as YearOverYearArgs; // coerced by the field's own arguments
+  return { timeZone: yearArgs.timeZone ?? null, query: yearOverYearQuery(yearArgs).query };
+});
+
 builder.drizzleObjectField(Campaign, 'yearOverYear', (t) =>
   t.field({
     type: YearOverYear,
@@ -65,29 +104,12 @@ builder.drizzleObjectField(Campaign, 'yearOverYear', (t) =>
       timeZone: t.arg({ type: 'TimeZone' }),
     },
     resolve: async (campaign, args, ctx) => {
-      const { metric, year } = args;
-      const granularity = args.granularity ?? 'WEEK';
-      const stat = args.stat ?? 'LAST';
+      const { metric, year, granularity, stat, query } = yearOverYearQuery(args);
       const timeZone = args.timeZone ?? campaign.timeZone;
-      if (year < MIN_YEAR || year > MAX_YEAR) {
-        throw badUserInput(`year must be between ${MIN_YEAR} and ${MAX_YEAR}, got ${year}`, 'year');
-      }
-      if (!isYearOverYearGranularity(granularity)) {
-        throw badUserInput(`granularity must be WEEK or MONTH, got ${granularity}`, 'granularity');
-      }
-      const { from, to, limit } = yearOverYearRange(year, granularity);
       const { buckets } = await ctx.loaders.snapshotBuckets.load({
         campaignId: campaign.id,
         timeZone,
-        query: {
-          from,
-          to,
-          granularity,
-          selection: bucketSelection([[metric, stat]]),
-          descending: false,
-          limit,
-          withTotalCount: false,
-        },
+        query,
       });
       const byStart = new Map(buckets.map((bucket) => [bucket.start.getTime(), bucket]));
       const values = alignYearOverYear(year, granularity, timeZone, (label) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoized } from '../../src/metrics/memo.js';
+import { memoized, memoizedPerObject } from '../../src/metrics/memo.js';
 
 describe('memoized', () => {
   it('computes once per key, caches undefined answers too, and recomputes only after emptying at the limit', () => {
@@ -41,5 +41,21 @@ describe('memoized', () => {
     expect(flaky(2)).toBe(4);
     expect(flaky(2)).toBe(4);
     expect(attempts).toBe(2);
+  });
+});
+
+describe('memoizedPerObject', () => {
+  it('computes once per object, not per equal object', () => {
+    const seen: object[] = [];
+    const sizeOf = memoizedPerObject((list: readonly number[]) => {
+      seen.push(list);
+      return list.length;
+    });
+    const one = [1, 2, 3];
+    const equal = [1, 2, 3];
+    expect([sizeOf(one), sizeOf(one), sizeOf(equal), sizeOf(one)]).toEqual([3, 3, 3, 3]);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(one);
+    expect(seen[1]).toBe(equal);
   });
 });

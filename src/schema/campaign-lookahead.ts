@@ -1,0 +1,83 @@
+import {
+  type FieldNode,
+  GraphQLIncludeDirective,
+  type GraphQLResolveInfo,
+  GraphQLSkipDirective,
+  getArgumentValues,
+  getDirectiveValues,
+  isObjectType,
+} from 'graphql';
+import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
+import { subfields } from './selection.js';
+
+/** The bucket query a Campaign field will send, and the zone its arguments name (null: the campaign's). */
+export interface PlannedBuckets {
+  timeZone: string | null;
+  query: SnapshotBucketsQuery;
+}
+
+/**
+ * A Campaign field's plan from its arguments (coerced by the field's own definitions) and
+ * the resolve info it will get; undefined when the plan needs the campaign's row (a cursor
+ * in the campaign's zone). Throws where the field refuses its arguments.
+ */
+export type BucketPlanner = (
+  args: Record<string, unknown>,
+  info: GraphQLResolveInfo,
+) => PlannedBuckets | undefined;
+
+const planners = new Map<string, BucketPlanner>();
+
+/**
+ * Lets Query.campaign send `fieldName`'s bucket query with the campaign's own lookup. The
+ * field's resolver must build its request with the same planner, so that it finds the answer
+ * primed in its loader.
+ */
+export function planBucketsWithCampaign(fieldName: string, planner: BucketPlanner): void {
+  planners.set(fieldName, planner);
+}
+
+function included(node: FieldNode, variables: GraphQLResolveInfo['variableValues']): boolean {
+  return (
+    getDirectiveValues(GraphQLSkipDirective, node, variables)?.if !== true &&
+    getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false
+  );
+}
+
+/**
+ * The bucket query of the first Campaign field under the current field (Query.campaign) that
+ * has a planner, with the info graphql-js will resolve it with (its field nodes: every node of
+ * the same response key). Undefined when none can be planned; a field whose arguments it
+ * refuses reports that itself when it runs.
+ */
+export function plannedCampaignBuckets(info: GraphQLResolveInfo): PlannedBuckets | undefined {
+  const campaignType = info.schema.getType('Campaign');
+  if (!isObjectType(campaignType)) return undefined;
+  const byResponseKey = new Map<string, FieldNode[]>();
+  for (const node of subfields(info, info.fieldNodes)) {
+    if (!planners.has(node.name.value) || !included(node, info.variableValues)) continue;
+    const key = node.alias?.value ?? node.name.value;
+    byResponseKey.set(key, [...(byResponseKey.get(key) ?? []), node]);
+  }
+  for (const nodes of byResponseKey.values()) {
+    const [first] = nodes as [FieldNode];
+    const field = campaignType.getFields()[first.name.value];
+    const planner = planners.get(first.name.value);
+    if (!field || !planner) continue;
+    const fieldInfo: GraphQLResolveInfo = {
+      ...info,
+      fieldName: field.name,
+      fieldNodes: nodes,
+      returnType: field.type,
+      parentType: campaignType,
+      path: { prev: info.path, key: first.alias?.value ?? field.name, typename: campaignType.name },
+    };
+    try {
+      const planned = planner(getArgumentValues(field, first, info.variableValues), fieldInfo);
+      if (planned) return planned;
+    } catch {
+      // refused arguments: the field raises the error with its path when it resolves
+    }
+  }
+  return undefined;
+}
