@@ -37,8 +37,8 @@ let utc: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   const create = async (name: string, timeZone: string) =>
-    (await executeOk(db.gateway, UPSERT_CAMPAIGN, { input: { name, status: 'ACTIVE', timeZone } })).upsertCampaign
-      .id as string;
+    (await executeOk(db.gateway, UPSERT_CAMPAIGN, { input: { name, status: 'ACTIVE', timeZone } }))
+      .upsertCampaign.id as string;
   kolkata = await create('Kolkata fixture', 'Asia/Kolkata');
   utc = await create('UTC fixture', 'UTC');
   const samples: [string, number][] = [
@@ -80,7 +80,11 @@ describe('Query.campaign with bucket fields', () => {
       to: '2026-01-03T00:00:00Z',
       timeZone: 'UTC',
     });
-    expect(data?.campaign.series).toEqual({ timeZone: 'UTC', timestamps: UTC_DAYS, columns: [{ values: [5, 8] }] });
+    expect(data?.campaign.series).toEqual({
+      timeZone: 'UTC',
+      timestamps: UTC_DAYS,
+      columns: [{ values: [5, 8] }],
+    });
     expect(statements).toBe(1);
   });
 
@@ -103,7 +107,10 @@ describe('Query.campaign with bucket fields', () => {
       name: 'Kolkata fixture',
       series: { timestamps: KOLKATA_DAYS, columns: [{ values: [3, 8] }] },
     });
-    expect(data?.b).toEqual({ name: 'UTC fixture', series: { timestamps: UTC_DAYS, columns: [{ values: [5, 8] }] } });
+    expect(data?.b).toEqual({
+      name: 'UTC fixture',
+      series: { timestamps: UTC_DAYS, columns: [{ values: [5, 8] }] },
+    });
     expect(statements).toBe(1);
   });
 
