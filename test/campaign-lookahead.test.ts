@@ -162,6 +162,25 @@ describe('Query.campaign with bucket fields', () => {
     expect(statements).toBe(1);
   });
 
+  it('sends a series and year over year of one campaign as two statements, not a lookup and two more', async () => {
+    const { data, errors, statements } = await run(
+      /* GraphQL */ `
+        query($id: ID!, $from: DateTime!, $to: DateTime!) {
+          campaign(id: $id) {
+            series(metrics: [VOLUNTEERS_CURRENT], from: $from, to: $to, granularity: DAY) { timestamps columns { values } }
+            yearOverYear(metric: VOLUNTEERS_CURRENT, year: 2026, granularity: MONTH) { current }
+          }
+        }`,
+      { id: kolkata, ...KOLKATA_RANGE },
+    );
+    expect(errors).toBeUndefined();
+    expect(data?.campaign).toEqual({
+      series: { timestamps: KOLKATA_DAYS, columns: [{ values: [3, 8] }] },
+      yearOverYear: { current: [8, ...Array(11).fill(null)] },
+    });
+    expect(statements).toBe(2);
+  });
+
   it('pages snapshots after a cursor in the campaign zone: the lookup first, then the page', async () => {
     const PAGE = /* GraphQL */ `
       query($id: ID!, $after: String) {

@@ -45,25 +45,25 @@ function included(node: FieldNode, variables: GraphQLResolveInfo['variableValues
 }
 
 /**
- * The bucket query of the first Campaign field under the current field (Query.campaign) that
- * has a planner, with the info graphql-js will resolve it with (its field nodes: every node of
- * the same response key). Undefined when none can be planned; a field whose arguments it
- * refuses reports that itself when it runs.
+ * The bucket queries of the Campaign fields under the current field (Query.campaign) that have
+ * a planner, each with the info graphql-js will resolve it with (its field nodes: every node of
+ * the same response key). A field whose arguments its planner refuses is left out: it reports
+ * that itself when it runs.
  */
-export function plannedCampaignBuckets(info: GraphQLResolveInfo): PlannedBuckets | undefined {
+export function plannedCampaignBuckets(info: GraphQLResolveInfo): PlannedBuckets[] {
   const campaignType = info.schema.getType('Campaign');
-  if (!isObjectType(campaignType)) return undefined;
+  if (!isObjectType(campaignType)) return [];
   const byResponseKey = new Map<string, FieldNode[]>();
   for (const node of subfields(info, info.fieldNodes)) {
     if (!planners.has(node.name.value) || !included(node, info.variableValues)) continue;
     const key = node.alias?.value ?? node.name.value;
     byResponseKey.set(key, [...(byResponseKey.get(key) ?? []), node]);
   }
-  for (const nodes of byResponseKey.values()) {
+  return [...byResponseKey.values()].flatMap((nodes) => {
     const [first] = nodes as [FieldNode];
     const field = campaignType.getFields()[first.name.value];
     const planner = planners.get(first.name.value);
-    if (!field || !planner) continue;
+    if (!field || !planner) return [];
     const fieldInfo: GraphQLResolveInfo = {
       ...info,
       fieldName: field.name,
@@ -74,10 +74,10 @@ export function plannedCampaignBuckets(info: GraphQLResolveInfo): PlannedBuckets
     };
     try {
       const planned = planner(getArgumentValues(field, first, info.variableValues), fieldInfo);
-      if (planned) return planned;
+      return planned ? [planned] : [];
     } catch {
       // refused arguments: the field raises the error with its path when it resolves
+      return [];
     }
-  }
-  return undefined;
+  });
 }

@@ -88,17 +88,23 @@ const campaignBucketLoader = createContextCache((ctx: Context) =>
 );
 
 /**
- * A visible campaign by id, read in the statement of the buckets one of its fields will ask
- * for (`planned`), which then finds them primed in its loader: one round trip where the
- * lookup would come first to learn the campaign's zone.
+ * A visible campaign by id, read in the statements of the buckets its fields will ask for
+ * (`planned`), which then find them primed in their loader: one round trip where the lookup
+ * would come first to learn the campaign's zone. Fields asking the same range and granularity
+ * share one statement (the loader groups them and computes the union of their selections).
  */
-async function loadCampaignWithBuckets(ctx: Context, id: string, planned: PlannedBuckets) {
-  const found = await campaignBucketLoader(ctx).load({ campaignId: id, ...planned });
-  if (!found) return null;
-  visibleCampaignLoader(ctx).prime(id, found.campaign);
-  // an Error (an unreadable archived range) primes a rejection: the field reports it
-  ctx.loaders.snapshotBuckets.prime({ ...found.target, query: planned.query }, found.buckets);
-  return found.campaign;
+async function loadCampaignWithBuckets(ctx: Context, id: string, planned: readonly PlannedBuckets[]) {
+  const loader = campaignBucketLoader(ctx);
+  const answers = await Promise.all(planned.map((request) => loader.load({ campaignId: id, ...request })));
+  const [first] = answers;
+  if (!first) return null;
+  visibleCampaignLoader(ctx).prime(id, first.campaign);
+  planned.forEach(({ query }, i) => {
+    const found = answers[i];
+    // an Error (an unreadable archived range) primes a rejection: the field reports it
+    if (found) ctx.loaders.snapshotBuckets.prime({ ...found.target, query }, found.buckets);
+  });
+  return first.campaign;
 }
 
 /** A visible campaign by id, or null: an id that is no UUID, missing, or of another tenant. */
@@ -192,7 +198,7 @@ builder.queryFields((t) => ({
       const id = requireCampaignId(String(args.id), 'id');
       prefetchLatestSnapshot(ctx, id, info);
       const planned = plannedCampaignBuckets(info);
-      return planned ? loadCampaignWithBuckets(ctx, id, planned) : visibleCampaignLoader(ctx).load(id);
+      return planned.length ? loadCampaignWithBuckets(ctx, id, planned) : visibleCampaignLoader(ctx).load(id);
     },
   }),
   campaigns: t.field({
