@@ -30,8 +30,8 @@ const planners = new Map<string, BucketPlanner>();
 
 /**
  * Lets Query.campaign send `fieldName`'s bucket query with the campaign's own lookup. The
- * field's resolver must build its request with the same planner, so that it finds the answer
- * primed in its loader.
+ * field's resolver must build its request with the same function as the planner, so that it
+ * finds the answer primed in its loader.
  */
 export function planBucketsWithCampaign(fieldName: string, planner: BucketPlanner): void {
   planners.set(fieldName, planner);
@@ -46,8 +46,8 @@ function included(node: FieldNode, variables: GraphQLResolveInfo['variableValues
 
 /**
  * The bucket queries of the Campaign fields under the current field (Query.campaign) that have
- * a planner, each with the info graphql-js will resolve it with (its field nodes: every node of
- * the same response key). A field whose arguments its planner refuses is left out: it reports
+ * a planner, each planned with the info graphql-js will resolve it with (its field nodes: every
+ * node of the same response key). A field whose arguments its planner refuses is left out: it reports
  * that itself when it runs.
  */
 export function plannedCampaignBuckets(info: GraphQLResolveInfo): PlannedBuckets[] {
