@@ -16,25 +16,40 @@ export interface PlannedBuckets {
   query: SnapshotBucketsQuery;
 }
 
+/** Every planned field may name the zone of its buckets; without it they follow the campaign's. */
+export interface ZonedArgs {
+  timeZone?: string | null;
+}
+
 /**
- * A Campaign field's plan from its arguments (coerced by the field's own definitions) and
- * the resolve info it will get; undefined when the plan needs the campaign's row (a cursor
- * in the campaign's zone). Throws where the field refuses its arguments.
+ * A Campaign field's bucket query from its arguments and the resolve info it will get, given
+ * the zone the arguments name (null: the campaign's, not known yet); undefined when the query
+ * needs that zone (a cursor in the campaign's zone). Throws where the field refuses its arguments.
  */
-export type BucketPlanner = (
-  args: Record<string, unknown>,
-  info: GraphQLResolveInfo,
-) => PlannedBuckets | undefined;
+type BucketPlanner = (args: Record<string, unknown>, info: GraphQLResolveInfo) => PlannedBuckets | undefined;
 
 const planners = new Map<string, BucketPlanner>();
 
 /**
  * Lets Query.campaign send `fieldName`'s bucket query with the campaign's own lookup. The
- * field's resolver must build its request with the same function as the planner, so that it
+ * field's resolver must build its request with the same function as `queryOf`, so that it
  * finds the answer primed in its loader.
  */
-export function planBucketsWithCampaign(fieldName: string, planner: BucketPlanner): void {
-  planners.set(fieldName, planner);
+export function planBucketsWithCampaign<Args extends ZonedArgs>(
+  fieldName: string,
+  queryOf: (
+    args: Args,
+    timeZone: string | null,
+    info: GraphQLResolveInfo,
+  ) => SnapshotBucketsQuery | undefined,
+): void {
+  planners.set(fieldName, (args, info) => {
+    // getArgumentValues coerced them by the field's own argument definitions: the field's Args
+    const fieldArgs = args as Args;
+    const timeZone = fieldArgs.timeZone ?? null;
+    const query = queryOf(fieldArgs, timeZone, info);
+    return query && { timeZone, query };
+  });
 }
 
 function included(node: FieldNode, variables: GraphQLResolveInfo['variableValues']): boolean {

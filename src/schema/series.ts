@@ -6,7 +6,7 @@ import { bucketStartsInRange } from '../metrics/time-buckets.js';
 import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
-import { planBucketsWithCampaign } from './campaign-lookahead.js';
+import { planBucketsWithCampaign, type ZonedArgs } from './campaign-lookahead.js';
 import { GapFillEnum, GranularityEnum, MetricEnum, StatEnum } from './enums.js';
 import { badUserInput } from './errors.js';
 import { checkRange } from './range.js';
@@ -61,13 +61,12 @@ function tooManyPoints(points: number): never {
   );
 }
 
-interface SeriesArgs {
+interface SeriesArgs extends ZonedArgs {
   metrics: Metric[];
   from: Date;
   to: Date;
   granularity: Granularity;
   stat?: Stat | null;
-  timeZone?: string | null;
 }
 
 /**
@@ -94,10 +93,7 @@ function seriesQuery({ metrics, from, to, granularity, stat }: SeriesArgs): Snap
   };
 }
 
-planBucketsWithCampaign('series', (args) => {
-  const seriesArgs = args as unknown as SeriesArgs; // coerced by the series field's own arguments
-  return { timeZone: seriesArgs.timeZone ?? null, query: seriesQuery(seriesArgs) };
-});
+planBucketsWithCampaign<SeriesArgs>('series', seriesQuery);
 
 builder.drizzleObjectField(Campaign, 'series', (t) =>
   t.field({

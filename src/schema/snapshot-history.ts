@@ -3,7 +3,7 @@ import type { Granularity } from '../metrics/catalog.js';
 import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
-import { planBucketsWithCampaign } from './campaign-lookahead.js';
+import { planBucketsWithCampaign, type ZonedArgs } from './campaign-lookahead.js';
 import { decodeBucketCursor, encodeBucketCursor } from './cursor.js';
 import { GranularityEnum } from './enums.js';
 import { type PageArgs, pageComplexity, pageRequest } from './pagination.js';
@@ -12,11 +12,10 @@ import { selectsField } from './selection.js';
 import { MetricsSnapshot } from './snapshot.js';
 import { snapshotSelection } from './snapshot-selection.js';
 
-interface SnapshotsArgs extends PageArgs {
+interface SnapshotsArgs extends PageArgs, ZonedArgs {
   from?: Date | null;
   to?: Date | null;
   granularity?: Granularity | null;
-  timeZone?: string | null;
   after?: string | null;
   before?: string | null;
 }
@@ -49,13 +48,10 @@ function snapshotsRequest(args: SnapshotsArgs, timeZone: string | null, info: Gr
   return { page, granularity, query };
 }
 
-planBucketsWithCampaign('snapshots', (args, info) => {
-  const snapshotsArgs = args as SnapshotsArgs; // coerced by the field's own arguments
-  const timeZone = snapshotsArgs.timeZone ?? null;
+planBucketsWithCampaign<SnapshotsArgs>('snapshots', (args, timeZone, info) =>
   // a cursor names a bucket in the buckets' zone: without the argument, the campaign's
-  if (timeZone === null && (snapshotsArgs.after || snapshotsArgs.before)) return undefined;
-  return { timeZone, query: snapshotsRequest(snapshotsArgs, timeZone, info).query };
-});
+  timeZone === null && (args.after || args.before) ? undefined : snapshotsRequest(args, timeZone, info).query,
+);
 
 builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
   t.connection(

@@ -11,7 +11,7 @@ import {
 import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
 import { Campaign } from './campaign.js';
-import { planBucketsWithCampaign } from './campaign-lookahead.js';
+import { planBucketsWithCampaign, type ZonedArgs } from './campaign-lookahead.js';
 import { GranularityEnum, MetricEnum, StatEnum } from './enums.js';
 import { badUserInput } from './errors.js';
 
@@ -55,12 +55,11 @@ const YearOverYear = builder.objectRef<YearOverYearShape>('YearOverYear').implem
 const isYearOverYearGranularity = (value: string): value is YearOverYearGranularity =>
   (YEAR_OVER_YEAR_GRANULARITIES as readonly string[]).includes(value);
 
-interface YearOverYearArgs {
+interface YearOverYearArgs extends ZonedArgs {
   metric: Metric;
   year: number;
   granularity?: Granularity | null;
   stat?: Stat | null;
-  timeZone?: string | null;
 }
 
 /** The checked arguments and bucket query of yearOverYear: the field's and Query.campaign's look-ahead's. */
@@ -87,10 +86,7 @@ function yearOverYearQuery(args: YearOverYearArgs) {
   return { metric, year, granularity, stat, query };
 }
 
-planBucketsWithCampaign('yearOverYear', (args) => {
-  const yearArgs = args as unknown as YearOverYearArgs; // coerced by the field's own arguments
-  return { timeZone: yearArgs.timeZone ?? null, query: yearOverYearQuery(yearArgs).query };
-});
+planBucketsWithCampaign<YearOverYearArgs>('yearOverYear', (args) => yearOverYearQuery(args).query);
 
 builder.drizzleObjectField(Campaign, 'yearOverYear', (t) =>
   t.field({
