@@ -21,9 +21,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 type LogLine = Record<string, unknown> & { msg: string; level: number };
 
 /** A logger whose JSON lines the test reads back. */
-function capturedLogger() {
+function capturedLogger(level: 'debug' | 'info' = 'debug') {
   const lines: LogLine[] = [];
-  const logger = createLogger('debug', { write: (line: string) => lines.push(JSON.parse(line)) });
+  const logger = createLogger(level, { write: (line: string) => lines.push(JSON.parse(line)) });
   return { logger, lines };
 }
 
@@ -145,41 +145,51 @@ describe('/ready', () => {
     }
   });
 
-  it('is 503 naming the database when it does not answer, and logs the masked error with the request id', async () => {
-    // A PostgreSQL URL where nothing listens: every statement fails to connect.
-    const broken = await openDatabase({
-      databaseUrl: `postgres://postgres@127.0.0.1:${await freePort()}/none`,
-    });
-    const captured = capturedLogger();
-    const withoutDatabase = await serveOverHttp(
-      createGateway({ db: broken.db, webRoot: false, logger: captured.logger }),
-    );
-    try {
-      const ready = await fetch(`${withoutDatabase.url}/ready`);
-      expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({
-        status: 'unavailable',
-        down: ['database'],
-        checks: { database: 'down' },
+  it.each(['info', 'debug'] as const)(
+    'is 503 naming the database when it does not answer, and logs the masked error once with the request id (%s level)',
+    async (level) => {
+      // A PostgreSQL URL where nothing listens: every statement fails to connect.
+      const broken = await openDatabase({
+        databaseUrl: `postgres://postgres@127.0.0.1:${await freePort()}/none`,
       });
-
-      const { response, body } = await post(
-        withoutDatabase.url,
-        'query Broken { campaigns(first: 1) { totalCount } }',
-        { headers: { 'x-request-id': 'trace-me-42' } },
+      const captured = capturedLogger(level);
+      const withoutDatabase = await serveOverHttp(
+        createGateway({ db: broken.db, webRoot: false, logger: captured.logger }),
       );
-      expect(response.headers.get('x-request-id')).toBe('trace-me-42');
-      expect(body.errors?.[0]).toMatchObject({ message: 'Unexpected error.' });
-      const lines = captured.lines.filter((line) => line.requestId === 'trace-me-42');
-      const errorLine = lines.find((line) => line.level === 50);
-      expect(errorLine?.err).toMatchObject({ stack: expect.stringContaining('Error') });
-      expect(JSON.stringify(errorLine)).toMatch(/ECONNREFUSED/);
-      expect(lines.at(-1)).toMatchObject({ msg: 'request completed', operationName: 'Broken', status: 200 });
-    } finally {
-      await withoutDatabase.close();
-      await broken.close();
-    }
-  });
+      try {
+        const ready = await fetch(`${withoutDatabase.url}/ready`);
+        expect(ready.status).toBe(503);
+        expect(await ready.json()).toEqual({
+          status: 'unavailable',
+          down: ['database'],
+          checks: { database: 'down' },
+        });
+
+        const { response, body } = await post(
+          withoutDatabase.url,
+          'query Broken { campaigns(first: 1) { totalCount } }',
+          { headers: { 'x-request-id': 'trace-me-42' } },
+        );
+        expect(response.headers.get('x-request-id')).toBe('trace-me-42');
+        expect(body.errors?.[0]).toMatchObject({ message: 'Unexpected error.', path: ['campaigns'] });
+        const errorLines = captured.lines.filter((line) => line.level === 50);
+        expect(errorLines).toEqual([
+          expect.objectContaining({ requestId: 'trace-me-42', path: ['campaigns'] }),
+        ]);
+        expect(errorLines[0]?.err).toMatchObject({ stack: expect.stringContaining('Error') });
+        expect(JSON.stringify(errorLines[0])).toMatch(/ECONNREFUSED/);
+        const lines = captured.lines.filter((line) => line.requestId === 'trace-me-42');
+        expect(lines.at(-1)).toMatchObject({
+          msg: 'request completed',
+          operationName: 'Broken',
+          status: 200,
+        });
+      } finally {
+        await withoutDatabase.close();
+        await broken.close();
+      }
+    },
+  );
 
   it('is 503 once shutdown has begun', async () => {
     const serving = new ServingState();

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from '../config.js';
+import { isMaskedOriginal, logUnexpectedError } from './masked-errors.js';
 
 export type { Logger } from 'pino';
 
@@ -30,7 +31,11 @@ export interface RequestScope {
 
 const requestScope = new AsyncLocalStorage<RequestScope>();
 
-/** Runs `handle` with `scope` as the current request for everything it awaits. */
+/**
+ * Runs `handle` with `scope` as the current request for everything it awaits. Costly: while a
+ * scope is on, Node 20 runs a hook for every promise, so the gateway turns it on only at debug
+ * level, for yoga's own debug lines.
+ */
 export function runInRequestScope<Result>(scope: RequestScope, handle: () => Result): Result {
   return requestScope.run(scope, handle);
 }
@@ -48,20 +53,18 @@ export function requestLogger(fallback: Logger): Logger {
 type YogaLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
- * yoga's `logging` option: yoga's own lines, including the unexpected errors it masks, go
- * through the logger of the request they belong to. A masked GraphQLError is logged with the
- * error that was thrown (stack included) and the field path.
+ * yoga's `logging` option: yoga's own lines go through the logger of the request they belong
+ * to when a request scope is on (debug level), else through `logger`. The unexpected errors yoga
+ * masks are skipped here: the request's plugin logs them with its id (masked-errors.ts).
  */
 export function yogaLogger(logger: Logger): Record<YogaLogLevel, (...args: unknown[]) => void> {
   const forward =
     (level: YogaLogLevel) =>
     (first: unknown, ...rest: unknown[]) => {
-      const log = requestLogger(logger);
       if (first instanceof Error) {
-        const { originalError, path } = first as Error & { originalError?: Error; path?: unknown };
-        log[level]({ err: originalError ?? first, ...(path ? { path } : {}) }, first.message);
-      } else {
-        log[level]([first, ...rest].map(String).join(' '));
+        if (!isMaskedOriginal(first)) logUnexpectedError(requestLogger(logger), level, first);
+      } else if (logger.isLevelEnabled(level)) {
+        requestLogger(logger)[level]([first, ...rest].map(String).join(' '));
       }
     };
   return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };

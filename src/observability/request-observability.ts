@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type ExecutionResult, getOperationAST } from 'graphql';
-import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import type { ServingState } from '../server/shutdown.js';
-import { currentRequestScope, type Logger, type RequestScope, runInRequestScope } from './logger.js';
+import { type Logger, type RequestScope, runInRequestScope } from './logger.js';
+import { logMaskedErrors } from './masked-errors.js';
 import { graphqlErrors, graphqlRequestDuration } from './metrics.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -37,9 +38,10 @@ export interface RequestObservabilityOptions {
 
 /**
  * Per request: an id (a sane incoming `x-request-id`, else a new UUID) echoed in the response
- * and bound to every log line written while handling it; the in-flight count shutdown waits
- * for; the request duration by operation name and type; response errors by extensions.code;
- * one completion line (info for GraphQL requests, debug for probes and assets).
+ * and on its log lines (completion, masked errors; at debug level also yoga's own lines, through
+ * a request scope); the in-flight count shutdown waits for; the request duration by operation
+ * name and type; response errors by extensions.code; one completion line (info for GraphQL
+ * requests, debug for probes and assets). The hooks find the request's record by its Request.
  */
 export function requestObservability({ logger, serving }: RequestObservabilityOptions): Plugin {
   const operationNames = new Set<string>();
@@ -50,7 +52,7 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
     operationNames.add(name);
     return name;
   };
-  const current = () => currentRequestScope() as RequestRecord | undefined;
+  const records = new WeakMap<Request, RequestRecord>();
 
   return {
     instrumentation: {
@@ -64,16 +66,17 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
           operationName: '(anonymous)',
           operationType: 'unknown',
         };
+        records.set(request, record);
         serving.requestStarted();
-        return runInRequestScope(record, () =>
+        const handled = () =>
           Promise.resolve()
             .then(handle)
-            .finally(() => serving.requestFinished()),
-        );
+            .finally(() => serving.requestFinished());
+        return logger.isLevelEnabled('debug') ? runInRequestScope(record, handled) : handled();
       },
     },
-    onParams: ({ params }) => {
-      const record = current();
+    onParams: ({ params, request }) => {
+      const record = records.get(request);
       if (!record) return;
       record.graphql = true;
       record.operationName = operationLabel(params.operationName ?? undefined);
@@ -81,25 +84,41 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
     // Validation sees every parsed document, so a request that fails validation is still
     // labelled by its operation.
     onValidate: ({ params, context }) => {
-      const record = current();
-      const requested = (context as { params?: { operationName?: string | null } }).params?.operationName;
+      const { request, params: contextParams } = context as {
+        request?: Request;
+        params?: { operationName?: string | null };
+      };
+      const record = request && records.get(request);
+      const requested = contextParams?.operationName;
       const operation = getOperationAST(params.documentAST, requested ?? undefined);
       if (!record || !operation) return;
       record.operationName = operationLabel(operation.name?.value);
       record.operationType = operation.operation;
     },
-    onResultProcess: ({ result }) => {
-      const record = current();
+    onResultProcess: ({ request, result, setResult }) => {
+      const record = records.get(request);
       if (record) record.graphql = true;
-      if (isAsyncIterable(result)) return;
+      const log = record?.log ?? logger;
+      if (isAsyncIterable(result)) {
+        // A stream's results are masked one by one as they come.
+        setResult(
+          mapAsyncIterator(result, (item: ExecutionResult) => {
+            logMaskedErrors(log, item.errors);
+            return item;
+          }),
+        );
+        return;
+      }
       for (const single of Array.isArray(result) ? result : [result]) {
-        for (const error of (single as ExecutionResult).errors ?? []) {
+        const { errors } = single as ExecutionResult;
+        logMaskedErrors(log, errors);
+        for (const error of errors ?? []) {
           graphqlErrors.inc({ code: String(error.extensions?.code ?? 'NONE') });
         }
       }
     },
     onResponse: ({ request, response }) => {
-      const record = current();
+      const record = records.get(request);
       if (!record) return;
       response.headers.set(REQUEST_ID_HEADER, record.requestId);
       // Keep-alive connections would keep the server from closing; let clients reconnect elsewhere.
