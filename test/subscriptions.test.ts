@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
 import { type ExecutionResult, print } from 'graphql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityAlertsLiveDocument } from '../client/generated/graphql.js';
+import { campaigns } from '../src/db/schema/campaigns.js';
 import { createEventBus, type EventBus } from '../src/events/event-bus.js';
+import type { SnapshotBucket } from '../src/metrics/bucket-stats.js';
+import { createLogger } from '../src/observability/logger.js';
 import { connectRedis } from '../src/redis/connection.js';
-import type { Gateway } from '../src/server/yoga.js';
+import { createGateway, type Gateway } from '../src/server/yoga.js';
 import { HS256_AUTH, hs256Token } from './helpers/auth-gateway.js';
 import { TEST_REDIS_URL as REDIS_URL } from './helpers/redis.js';
 import {
@@ -373,6 +377,51 @@ describe('live updates in process (no Redis)', () => {
     // one that arrives during shutdown completes at once
     await (await openStream(listening.url, ALERTS, {})).completed;
     expect(own.subscriberCount).toBe(0);
+    await stop(listening.server);
+  });
+
+  it('masks an unexpected error in an event and logs it once with the stream request id', async () => {
+    const own = createEventBus();
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => lines.push(JSON.parse(line)) });
+    const logged = createGateway({ db: db.handle.db, webRoot: false, events: own, logger });
+    const listening = await listen(logged);
+    const stream = await openStream(
+      listening.url,
+      SNAPSHOT_RECORDED,
+      { id: acme },
+      { 'x-request-id': 'stream-7' },
+    );
+    await until(() => own.subscriberCount === 1, 'the subscription');
+    // An event no recorded write could produce (a bug in the gateway): its snapshot has no metrics.
+    const [campaign] = await db.handle.db.select().from(campaigns).where(eq(campaigns.id, acme));
+    if (!campaign) throw new Error('acme is missing');
+    const broken = {
+      campaignId: acme,
+      start: new Date('2026-03-05T08:00:00Z'),
+      granularity: 'RAW',
+      timeZone: 'UTC',
+      sampleCount: 1,
+      metrics: null,
+    } as unknown as SnapshotBucket;
+    own.publish([{ campaign, snapshot: broken, latest: false }]);
+    const event = await stream.next();
+    expect(event.errors).toEqual([
+      expect.objectContaining({
+        message: 'Unexpected error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ]);
+    expect(JSON.stringify(event)).not.toMatch(/TypeError|metrics/);
+    expect(lines.filter((line) => line.level === 50)).toEqual([
+      expect.objectContaining({
+        requestId: 'stream-7',
+        path: ['snapshotRecorded', 'volunteers', 'current'],
+        err: expect.objectContaining({ type: 'TypeError' }),
+      }),
+    ]);
+    stream.close();
+    await logged.dispose();
     await stop(listening.server);
   });
 });
