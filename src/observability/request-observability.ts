@@ -23,12 +23,24 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
  */
 const MAX_OPERATION_NAMES = 500;
 
-interface RequestRecord extends RequestScope {
-  startedAt: number;
+class RequestRecord implements RequestScope {
+  readonly startedAt = performance.now();
   /** Set once the request reached GraphQL processing (parameters or a GraphQL result). */
-  graphql: boolean;
-  operationName: string;
-  operationType: string;
+  graphql = false;
+  operationName = '(anonymous)';
+  operationType = 'unknown';
+  #log: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly gatewayLog: Logger,
+  ) {}
+
+  /** Made on first use: below info level a request may write no line at all. */
+  get log(): Logger {
+    this.#log ??= this.gatewayLog.child({ requestId: this.requestId });
+    return this.#log;
+  }
 }
 
 export interface RequestObservabilityOptions {
@@ -57,15 +69,7 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
   return {
     instrumentation: {
       request: ({ request }, handle) => {
-        const requestId = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
-        const record: RequestRecord = {
-          requestId,
-          log: logger.child({ requestId }),
-          startedAt: performance.now(),
-          graphql: false,
-          operationName: '(anonymous)',
-          operationType: 'unknown',
-        };
+        const record = new RequestRecord(requestIdFor(request.headers.get(REQUEST_ID_HEADER)), logger);
         records.set(request, record);
         serving.requestStarted();
         const handled = () =>
@@ -124,25 +128,26 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
       // Keep-alive connections would keep the server from closing; let clients reconnect elsewhere.
       if (serving.shuttingDown) response.headers.set('connection', 'close');
       const seconds = (performance.now() - record.startedAt) / 1000;
-      const url = new URL(request.url);
-      const line = {
-        method: request.method,
-        path: url.pathname,
-        status: response.status,
-        durationMs: Math.round(seconds * 1000 * 10) / 10,
-        ...(record.graphql
-          ? { operationName: record.operationName, operationType: record.operationType }
-          : {}),
-      };
       if (record.graphql) {
         graphqlRequestDuration.observe(
           { operation_name: record.operationName, operation_type: record.operationType },
           seconds,
         );
-        record.log.info(line, 'request completed');
-      } else {
-        record.log.debug(line, 'request completed');
       }
+      const level = record.graphql ? 'info' : 'debug';
+      if (!logger.isLevelEnabled(level)) return;
+      record.log[level](
+        {
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status: response.status,
+          durationMs: Math.round(seconds * 1000 * 10) / 10,
+          ...(record.graphql
+            ? { operationName: record.operationName, operationType: record.operationType }
+            : {}),
+        },
+        'request completed',
+      );
     },
   };
 }
