@@ -1,7 +1,7 @@
 import { initContextCache } from '@pothos/core';
 import { seesTenant } from '../auth/viewer.js';
 import { isUuid } from '../ingest/input-error.js';
-import { RequestLoaders } from '../loaders/request-loaders.js';
+import { createRequestLoaders } from '../loaders/request-loaders.js';
 import { capacityAlertsOf, DEFAULT_THRESHOLD } from '../metrics/capacity-alerts.js';
 import { visibleCampaignId } from '../queries/recorded-campaigns.js';
 import { CapacityAlert, type CapacityAlertShape, checkThreshold, THRESHOLD_DESCRIPTION } from './alerts.js';
@@ -23,7 +23,7 @@ async function subscribedCampaignId(ctx: Context, id: string): Promise<string> {
  * `campaign { latestSnapshot }` would answer from the first event forever.
  */
 function freshCaches<T>(payload: T, _args: unknown, ctx: Context): T {
-  Object.assign(ctx, initContextCache(), { loaders: new RequestLoaders(ctx.db) });
+  Object.assign(ctx, initContextCache(), { loaders: createRequestLoaders(ctx.db) });
   return payload;
 }
 

@@ -10,7 +10,7 @@ import { readRouting } from '../db/read-routing.js';
 import type { ReadRouter } from '../db/replicas.js';
 import { createEventBus, type EventBus } from '../events/event-bus.js';
 import { closeEventsOnDispose } from '../events/gateway-plugin.js';
-import { RequestLoaders } from '../loaders/request-loaders.js';
+import { createRequestLoaders } from '../loaders/request-loaders.js';
 import type { Logger } from '../observability/logger.js';
 import type { Context } from '../schema/builder.js';
 import { schema } from '../schema/index.js';
@@ -139,7 +139,7 @@ export function createGateway({
     });
   const authenticate = createAuthenticator(settings.auth, { production: settings.production });
   /** Everything in the context bound to one database; requests start on the primary. */
-  const databaseContext = (database: Database) => ({ db: database, loaders: new RequestLoaders(database) });
+  const databaseContext = (database: Database) => ({ db: database, loaders: createRequestLoaders(database) });
   return createYoga<Record<string, unknown>, Context>({
     schema,
     context: async ({ request }) => ({
