@@ -21,11 +21,11 @@ export function isMaskedOriginal(error: unknown): boolean {
   return typeof error === 'object' && error !== null && maskedOriginals.has(error);
 }
 
-/** Logs the original behind each masked error of a result once, with `log` (the request's logger). */
-export function logMaskedErrors(log: Logger, errors: readonly object[] | undefined): void {
+/** Logs the original behind each masked error of a result once, with `log()` (the request's logger). */
+export function logMaskedErrors(log: () => Logger, errors: readonly object[] | undefined): void {
   for (const masked of errors ?? []) {
     if (!originalByMasked.has(masked)) continue;
-    logUnexpectedError(log, 'error', originalByMasked.get(masked));
+    logUnexpectedError(log(), 'error', originalByMasked.get(masked));
     originalByMasked.delete(masked);
   }
 }

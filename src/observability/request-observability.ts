@@ -102,7 +102,8 @@ export function requestObservability({ logger, serving }: RequestObservabilityOp
     onResultProcess: ({ request, result, setResult }) => {
       const record = records.get(request);
       if (record) record.graphql = true;
-      const log = record?.log ?? logger;
+      // The request's logger is made only when a masked error is logged.
+      const log = () => record?.log ?? logger;
       if (isAsyncIterable(result)) {
         // A stream's results are masked one by one as they come.
         setResult(
