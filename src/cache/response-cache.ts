@@ -126,7 +126,8 @@ export function responseCache({ db, enabled, redis }: ResponseCacheOptions): Plu
       );
     },
     onExecute({ args }) {
-      executions.set(args.contextValue, { args });
+      // Read only when an answer is stored.
+      if (enabled) executions.set(args.contextValue, { args });
     },
     onDispose() {
       stores.delete(store);
