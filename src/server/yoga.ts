@@ -1,5 +1,5 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import { createAuthenticator } from '../auth/authenticate.js';
@@ -69,25 +69,30 @@ function withCode<E extends Error>(error: E, code: string): E | GraphQLError {
   });
 }
 
+interface ResultHookPayload<Result> {
+  result: Result;
+  setResult(result: Result): void;
+}
+const codeValidationErrors = ({ result, setResult }: ResultHookPayload<readonly Error[]>) => {
+  if (result.length) setResult(result.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')));
+};
+const codeRequestErrors = {
+  onExecuteDone: ({ result, setResult }: ResultHookPayload<ExecutionResult | AsyncIterable<unknown>>) => {
+    if (!isAsyncIterable(result) && result.errors && result.data === undefined) {
+      setResult({ ...result, errors: result.errors.map((error) => withCode(error, 'BAD_USER_INPUT')) });
+    }
+  },
+};
+
 /**
  * graphql-js and graphql-jit report invalid documents and variables without a code; give them
  * the stable codes clients branch on: GRAPHQL_VALIDATION_FAILED for the document,
  * BAD_USER_INPUT for variables that cannot be coerced (execution stops before any field, so
- * there is no data).
+ * there is no data). The hooks are made once, not per request.
  */
 const stableErrorCodes: Plugin = {
-  onValidate:
-    () =>
-    ({ result, setResult }) => {
-      if (result.length) setResult(result.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')));
-    },
-  onExecute: () => ({
-    onExecuteDone: ({ result, setResult }) => {
-      if (!isAsyncIterable(result) && result.errors && result.data === undefined) {
-        setResult({ ...result, errors: result.errors.map((error) => withCode(error, 'BAD_USER_INPUT')) });
-      }
-    },
-  }),
+  onValidate: () => codeValidationErrors,
+  onExecute: () => codeRequestErrors,
 };
 
 /** The settings the HTTP app reads; defaults are loadConfig's for an empty environment. */
