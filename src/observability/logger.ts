@@ -40,13 +40,8 @@ export function runInRequestScope<Result>(scope: RequestScope, handle: () => Res
   return requestScope.run(scope, handle);
 }
 
-/** The request being handled in this async context, if any. */
-export function currentRequestScope(): RequestScope | undefined {
-  return requestScope.getStore();
-}
-
 /** The current request's logger (its lines carry requestId), else `fallback`. */
-export function requestLogger(fallback: Logger): Logger {
+function requestLogger(fallback: Logger): Logger {
   return requestScope.getStore()?.log ?? fallback;
 }
 
