@@ -45,7 +45,8 @@ function requestLogger(fallback: Logger): Logger {
   return requestScope.getStore()?.log ?? fallback;
 }
 
-type YogaLogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** The levels yoga writes at (also what an unexpected error may be logged at). */
+export type YogaLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * yoga's `logging` option: yoga's own lines go through the logger of the request they belong

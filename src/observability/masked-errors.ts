@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger, YogaLogLevel } from './logger.js';
 
 /**
  * Unexpected errors reach callers masked (server/error-masking.ts); the original is logged in
@@ -34,11 +34,7 @@ export function logMaskedErrors(log: () => Logger, errors: readonly object[] | u
  * An unexpected error as one line: the error that was thrown (stack included) and the field
  * path when a GraphQLError located it.
  */
-export function logUnexpectedError(
-  log: Logger,
-  level: 'debug' | 'info' | 'warn' | 'error',
-  error: unknown,
-): void {
+export function logUnexpectedError(log: Logger, level: YogaLogLevel, error: unknown): void {
   if (!(error instanceof Error)) {
     log[level]({ err: error }, String(error));
     return;
