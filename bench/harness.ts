@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { type CpuUse, statTicks, ticksToMs, withCpu } from './thread-cpu.js';
 
 /**
  * The two load harnesses. Both keep `connections` requests in flight for a bounded time,
@@ -18,6 +19,12 @@ export interface LoadResult {
   seconds: number;
   /** Non-2xx responses, GraphQL errors, socket errors, SQL errors. */
   errors: number;
+  /** CPU the measured server used during the phase (thread-cpu.ts), when taken. */
+  cpu?: CpuUse | null;
+  /** CPU ms of the HTTP load generator's own thread (null where /proc is not there). */
+  loadThreadCpuMs?: number | null;
+  /** CPU ms of the PostgreSQL backends serving the measured side (null: not on this machine). */
+  postgresMs?: number | null;
 }
 
 export interface Summary {
@@ -27,10 +34,16 @@ export interface Summary {
   p99: number;
   requestsPerSecond: number;
   errors: number;
+  /** The server's CPU ms per answer (all its threads), its main thread's, and how busy that thread was. */
+  cpuMsPerRequest: number | null;
+  mainThreadMsPerRequest: number | null;
+  mainThreadBusy: number | null;
+  /** PostgreSQL's CPU ms per answer (its backends serving the side). */
+  postgresMsPerRequest: number | null;
 }
 
 /** Nearest-rank percentiles. */
-export function summarize({ latencies, seconds, errors }: LoadResult): Summary {
+export function summarize({ latencies, seconds, errors, cpu, postgresMs }: LoadResult): Summary {
   const sorted = Float64Array.from(latencies).sort();
   const rank = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
   return {
@@ -40,6 +53,10 @@ export function summarize({ latencies, seconds, errors }: LoadResult): Summary {
     p99: rank(0.99),
     requestsPerSecond: sorted.length / seconds,
     errors,
+    cpuMsPerRequest: cpu && sorted.length ? cpu.processMs / sorted.length : null,
+    mainThreadMsPerRequest: cpu && sorted.length ? cpu.mainThreadMs / sorted.length : null,
+    mainThreadBusy: cpu ? cpu.mainThreadMs / (seconds * 1000) : null,
+    postgresMsPerRequest: postgresMs != null && sorted.length ? postgresMs / sorted.length : null,
   };
 }
 
@@ -50,6 +67,10 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const autocannon = require(workerData.autocannonPath);
 const { url, bodies, headers, connections, seconds, start } = workerData;
+const statTicks = ${statTicks.toString()};
+// this thread's CPU, so the server's process (when it is this one) is charged without it
+const ownTicks = () => { try { return statTicks(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8')); } catch { return null; } };
+const ticksAtStart = ownTicks();
 let next = start;
 const latencies = [];
 let errors = 0;
@@ -83,8 +104,10 @@ const instance = autocannon(
     }
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const measured = Float64Array.from(latencies);
+    const ticksAtEnd = ownTicks();
+    const loadThreadTicks = ticksAtStart === null || ticksAtEnd === null ? null : ticksAtEnd - ticksAtStart;
     parentPort.postMessage(
-      { latencies: measured, errors: errors + result.errors + result.timeouts, seconds: wall, next },
+      { latencies: measured, errors: errors + result.errors + result.timeouts, seconds: wall, next, loadThreadTicks },
       [measured.buffer],
     );
   },
@@ -120,11 +143,20 @@ export function httpLoad(options: HttpLoadOptions): Promise<LoadResult & { next:
       // the worker is plain JavaScript: no TypeScript loader
       execArgv: [],
     });
-    worker.once('message', (message: LoadResult & { next: number; failure?: string }) => {
-      void worker.terminate();
-      if (message.failure) reject(new Error(`load worker: ${message.failure}`));
-      else resolve(message);
-    });
+    worker.once(
+      'message',
+      (message: LoadResult & { next: number; loadThreadTicks: number | null; failure?: string }) => {
+        void worker.terminate();
+        if (message.failure) reject(new Error(`load worker: ${message.failure}`));
+        else {
+          const { loadThreadTicks, ...result } = message;
+          resolve({
+            ...result,
+            loadThreadCpuMs: loadThreadTicks === null ? null : ticksToMs(loadThreadTicks),
+          });
+        }
+      },
+    );
     worker.once('error', reject);
   });
 }
@@ -136,6 +168,8 @@ export interface SqlLoadOptions<Argument> {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Wraps the measured phase (not the warm-up): to read PostgreSQL's CPU around it. */
+  aroundMeasured?: (phase: () => Promise<LoadResult>) => Promise<LoadResult>;
 }
 
 async function sqlPhase<Argument>(
@@ -168,8 +202,10 @@ async function sqlPhase<Argument>(
   };
 }
 
+/** The SQL load; the measured phase also takes this process's main-thread CPU (the client's). */
 export async function sqlLoad<Argument>(options: SqlLoadOptions<Argument>): Promise<LoadResult> {
   const state = { next: 0 };
   if (options.warmupSeconds > 0) await sqlPhase(options, options.warmupSeconds, state);
-  return sqlPhase(options, options.seconds, state);
+  const measured = () => withCpu(process.pid, () => sqlPhase(options, options.seconds, state));
+  return options.aroundMeasured ? options.aroundMeasured(measured) : measured();
 }

@@ -21,6 +21,8 @@ export interface PostgraphileServer {
   url: string;
   /** `node --version` of the binary it runs on. */
   nodeVersion: string;
+  /** Its process id (its main thread's CPU is read from /proc). */
+  pid: number;
   /** Records the statements it sends from now until `captured()`. */
   capture(): Promise<void>;
   captured(): Promise<Captured[]>;
@@ -93,6 +95,7 @@ export async function startPostgraphile(databaseUrl: string, poolSize: number): 
   return {
     url,
     nodeVersion: execFileSync(nodeBinary, ['--version'], { encoding: 'utf8' }).trim(),
+    pid: child.pid ?? -1,
     capture: async () => {
       const answered = reply<boolean>(child, 'capturing');
       child.send({ capture: true });

@@ -262,6 +262,20 @@ function questionRow(r: QuestionResult): string {
   return `| ${r.question.key} | ${latencies(gateway)} | ${latencies(sql)} | ${latencies(postgraphile)} | ${ratioCell(p50Ratio, 1.5, true, reference)} | ${throughputCell} | ${checkCell(r.check)} | ${checkCell(r.postgraphileCheck)}${errors ? `, **${errors} errors**` : ''} |`;
 }
 
+/** "2.10 (main thread 1.44, 50%) + PostgreSQL 2.70": a side's CPU ms per answer, its main thread's and how busy that was, and its backends'. */
+function cpuCell(result: SideResult | undefined): string {
+  const { cpuMsPerRequest: all, mainThreadMsPerRequest: main, mainThreadBusy: busy } = result?.summary ?? {};
+  const postgres = result?.summary.postgresMsPerRequest;
+  const own =
+    all == null || main == null || busy == null
+      ? '-'
+      : `${f(all)} (main thread ${f(main)}, ${(busy * 100).toFixed(0)}%)`;
+  return postgres == null ? own : `${own} + PostgreSQL ${f(postgres)}`;
+}
+
+const cpuRow = ({ question, sides }: QuestionResult) =>
+  `| ${question.key} | ${cpuCell(sides.gateway)} | ${cpuCell(sides.sql)} | ${cpuCell(sides.postgraphile)} |`;
+
 function sideNote(side: Side, result: SideResult): string {
   const execution = sum(result.explain.map((e) => e.executionMs));
   const planning = sum(result.explain.map((e) => e.planningMs));
@@ -300,6 +314,13 @@ function renderSize(size: SizeReport, settings: RunReport['settings']): string[]
     '| question | gateway p50 | p95 | p99 | req/s | SQL p50 | p95 | p99 | req/s | PostGraphile p50 | p95 | p99 | req/s | gateway/SQL p50 | gateway/PostGraphile req/s | SQL check | PostGraphile check |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...size.results.map(questionRow),
+    '',
+    // What the p50 ratios come from: this machine's cores run PostgreSQL and the servers alike.
+    "CPU ms per answer during the measured load, from /proc: the side's own process (the gateway's or PostGraphile's threads, or the SQL side's postgres.js client; not the load generator's thread), its main thread's part and how busy that thread was, plus the PostgreSQL backends serving the side:",
+    '',
+    '| question | gateway | SQL client | PostGraphile |',
+    '| --- | ---: | ---: | ---: |',
+    ...size.results.map(cpuRow),
     '',
     `Statements per request, their EXPLAIN (ANALYZE) totals (the second of two executions each, [${size.explainFolder}/](${size.explainFolder})) and the plan check:`,
     '',

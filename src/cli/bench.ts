@@ -29,6 +29,7 @@ import {
   writeExplainFile,
 } from '../../bench/report.js';
 import { rotate } from '../../bench/rotation.js';
+import { backendCpuMs, withCpu } from '../../bench/thread-cpu.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
@@ -82,6 +83,8 @@ const SEED_CONCURRENCY = 2;
 const POOL_SIZE = 10;
 /** application_name of the gateway's connections, to see whether its statements have finished. */
 const GATEWAY_APPLICATION = 'cmg-bench-gateway';
+/** application_name of the hand-written SQL's connections, whose backends' CPU is read. */
+const SQL_APPLICATION = 'cmg-bench-sql';
 /** Turns compared per question before timing. */
 const CHECKED_TURNS = 3;
 
@@ -215,6 +218,10 @@ function codeVersion(): string {
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
 const line = (label: string, s: Summary) =>
   `  ${label.padEnd(13)} p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)} ms  ${s.requestsPerSecond.toFixed(0)} req/s` +
+  (s.cpuMsPerRequest === null || s.mainThreadMsPerRequest === null || s.mainThreadBusy === null
+    ? ''
+    : `  CPU ${s.cpuMsPerRequest.toFixed(3)} ms/answer (main thread ${s.mainThreadMsPerRequest.toFixed(3)}, ${(s.mainThreadBusy * 100).toFixed(0)}% busy)`) +
+  (s.postgresMsPerRequest === null ? '' : `  PostgreSQL ${s.postgresMsPerRequest.toFixed(3)} ms/answer`) +
   (s.errors ? `  ${s.errors} errors` : '');
 
 /** The better of repeated runs: lower p95. */
@@ -328,7 +335,10 @@ async function measureDatabase(
   // Every side runs without PostgreSQL's JIT: the gateway and PostGraphile turn it off on
   // their connections, so the hand-written SQL does too.
   const sqlOptions = { max: POOL_SIZE, onnotice: () => {}, connection: { jit: 'off' } } as const;
-  const sql = postgres(databaseUrl, sqlOptions);
+  const sql = postgres(databaseUrl, {
+    ...sqlOptions,
+    connection: { ...sqlOptions.connection, application_name: SQL_APPLICATION },
+  });
   let checkCapture: Captured[] | null = null;
   const checkSql = postgres(databaseUrl, {
     ...sqlOptions,
@@ -399,6 +409,25 @@ async function measureDatabase(
       }
     };
 
+    // PostgreSQL's CPU for one side's phase: its backends' (when the server runs on this machine)
+    const backendPids = async (application: string) =>
+      (await checkSql`SELECT pid FROM pg_stat_activity WHERE application_name = ${application}`).map((row) =>
+        Number(row.pid),
+      );
+    const withPostgresCpu = async <Result extends object>(
+      application: string,
+      phase: () => Promise<Result>,
+    ) => {
+      const before = backendCpuMs(await backendPids(application));
+      const result = await phase();
+      const after = backendCpuMs(await backendPids(application));
+      const postgresMs =
+        after.size === 0
+          ? null
+          : [...after].reduce((total, [pid, ms]) => total + ms - (before.get(pid) ?? 0), 0);
+      return { ...result, postgresMs };
+    };
+
     const rotation = await rotate(sql, window, gatewayUrl, postgraphile?.url ?? null);
     console.log(
       `data: ${extent.campaigns} campaigns, ${Number(extent.snapshots).toLocaleString('en-US')} snapshots ` +
@@ -448,21 +477,32 @@ async function measureDatabase(
       }
 
       const runs: Record<Side, Summary[]> = { gateway: [], sql: [], postgraphile: [] };
-      const httpPhase = async (url: string, requests: Pick<HttpLoadOptions, 'bodies' | 'headers'>) => {
+      // `pid` and `application`: the server's process and its connections, whose CPU the measured phase takes
+      const httpPhase = async (
+        url: string,
+        { pid, application }: { pid: number; application: string },
+        requests: Pick<HttpLoadOptions, 'bodies' | 'headers'>,
+      ) => {
         const load = { url, ...requests, connections: args.connections };
         const warm =
           args.warmup > 0 ? await httpLoad({ ...load, seconds: args.warmup, start: 0 }) : { next: 0 };
         await settle();
-        const measured = await httpLoad({ ...load, seconds: args.seconds, start: warm.next });
+        const measured = await withPostgresCpu(application, () =>
+          withCpu(pid, () => httpLoad({ ...load, seconds: args.seconds, start: warm.next })),
+        );
         await settle();
         return summarize(measured);
       };
       for (let round = 0; round < args.repeat; round++) {
-        const gateway = await httpPhase(gatewayUrl, {
-          bodies: turns.map((turn) =>
-            JSON.stringify({ query: question.document, variables: turn.variables }),
-          ),
-        });
+        const gateway = await httpPhase(
+          gatewayUrl,
+          { pid: process.pid, application: GATEWAY_APPLICATION },
+          {
+            bodies: turns.map((turn) =>
+              JSON.stringify({ query: question.document, variables: turn.variables }),
+            ),
+          },
+        );
         runs.gateway.push(gateway);
         console.log(line('gateway', gateway));
         const direct = summarize(
@@ -472,17 +512,22 @@ async function measureDatabase(
             connections: args.connections,
             warmupSeconds: args.warmup,
             seconds: args.seconds,
+            aroundMeasured: (phase) => withPostgresCpu(SQL_APPLICATION, phase),
           }),
         );
         runs.sql.push(direct);
         console.log(line('sql', direct));
         if (postgraphile && pgSide) {
-          const other = await httpPhase(postgraphile.url, {
-            bodies: turns.map((turn) =>
-              JSON.stringify({ query: pgSide.document, variables: turn.postgraphile?.variables ?? {} }),
-            ),
-            headers: turns.map((turn) => turn.postgraphile?.headers),
-          });
+          const other = await httpPhase(
+            postgraphile.url,
+            { pid: postgraphile.pid, application: POSTGRAPHILE_APPLICATION },
+            {
+              bodies: turns.map((turn) =>
+                JSON.stringify({ query: pgSide.document, variables: turn.postgraphile?.variables ?? {} }),
+              ),
+              headers: turns.map((turn) => turn.postgraphile?.headers),
+            },
+          );
           runs.postgraphile.push(other);
           console.log(line('postgraphile', other));
         }
