@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import type { Granularity } from '../metrics/catalog.js';
 import type { SnapshotBucketsQuery } from '../queries/snapshot-buckets.js';
 import { builder } from './builder.js';
@@ -48,6 +49,22 @@ function snapshotsRequest(args: SnapshotsArgs, timeZone: string | null, info: Gr
   return { page, granularity, query };
 }
 
+/**
+ * An edge of a snapshots page. Its cursor is encoded when read: about 2.5 us each (JSON and
+ * base64), 130 us for a year of week buckets, and a chart's page of buckets rarely asks.
+ */
+class BucketEdge {
+  constructor(
+    readonly node: SnapshotBucket,
+    private readonly granularity: Granularity,
+    private readonly timeZone: string,
+  ) {}
+
+  get cursor(): string {
+    return encodeBucketCursor(this.granularity, this.timeZone, this.node.start);
+  }
+}
+
 planBucketsWithCampaign<SnapshotsArgs>('snapshots', (args, timeZone, info) =>
   // a cursor names a bucket in the buckets' zone: without the argument, the campaign's
   timeZone === null && (args.after || args.before) ? undefined : snapshotsRequest(args, timeZone, info).query,
@@ -78,10 +95,7 @@ builder.drizzleObjectField(Campaign, 'snapshots', (t) =>
         // One row past the page tells whether more exist; it is the oldest when paging back.
         const more = buckets.length > page.size;
         const nodes = more ? (page.backward ? buckets.slice(1) : buckets.slice(0, page.size)) : buckets;
-        const edges = nodes.map((node) => ({
-          cursor: encodeBucketCursor(granularity, timeZone, node.start),
-          node,
-        }));
+        const edges = nodes.map((node) => new BucketEdge(node, granularity, timeZone));
         return {
           edges,
           totalCount: totalCount ?? 0,
