@@ -84,9 +84,8 @@ export async function withCpu<Result extends { loadThreadCpuMs?: number | null }
   const result = await phase();
   const after = cpuTimes(pid);
   if (!before || !after) return { ...result, cpu: null };
-  // undefined: no load thread (the SQL side's loops are the client being measured); null: unread
-  const loadThread =
-    pid === process.pid ? (result.loadThreadCpuMs ?? (result.loadThreadCpuMs === null ? null : 0)) : 0;
+  // undefined: no load thread (the SQL side's loops are the client measured); null: not read
+  const loadThread = pid !== process.pid || result.loadThreadCpuMs === undefined ? 0 : result.loadThreadCpuMs;
   if (loadThread === null) return { ...result, cpu: null };
   return {
     ...result,
