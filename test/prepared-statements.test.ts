@@ -3,7 +3,10 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
+import { bucketSelection } from '../src/metrics/bucket-selection.js';
 import { latestSnapshotsByCampaign } from '../src/queries/latest-snapshots.js';
+import { snapshotBuckets } from '../src/queries/snapshot-buckets.js';
+import { bulkSeed } from '../src/seed/bulk-seed.js';
 
 /**
  * Hand-written statements (src/queries, sent through drizzle's `execute`, which asks
@@ -60,6 +63,51 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
     const handle = await openDatabase({ databaseUrl, maxConnections: 1, prepareStatements: false });
     try {
       expect(await preparedAfterLatestRead(handle)).toHaveLength(0);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('keeps a generic plan for the bucket statement of one campaign (no planning per chart)', async () => {
+    // 20 campaigns x 60 days, 6-hourly, analyzed: the planner's costs come from real statistics
+    const seeder = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    await bulkSeed(seeder, {
+      campaigns: 20,
+      days: 60,
+      cadence: 'EVERY_6_HOURS',
+      hourlyCampaigns: 0,
+      seed: 60,
+      end: new Date('2026-03-01T00:00:00Z'),
+    }).finally(() => seeder.end());
+    const handle = await openDatabase({ databaseUrl, maxConnections: 1 });
+    try {
+      const [campaign] = await queryRows<{ id: string }>(
+        handle.db,
+        sql`SELECT id FROM campaigns ORDER BY id LIMIT 1`,
+      );
+      const target = { campaignId: String(campaign?.id), timeZone: 'Europe/Berlin' };
+      const query = {
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2026-02-01T00:00:00Z'),
+        granularity: 'DAY' as const,
+        selection: bucketSelection([['VOLUNTEERS_CURRENT', 'LAST']]),
+        descending: false,
+        limit: 100,
+        withTotalCount: false,
+      };
+      // PostgreSQL weighs a generic plan after five custom ones
+      for (let i = 0; i < 8; i++) {
+        const [answer] = await snapshotBuckets(handle.db, [target], query);
+        expect(answer).not.toBeInstanceOf(Error);
+        expect(answer && 'buckets' in answer ? answer.buckets.length : 0).toBe(31);
+      }
+      const [plans] = await queryRows<{ generic_plans: string; custom_plans: string }>(
+        handle.db,
+        sql`SELECT generic_plans, custom_plans FROM pg_prepared_statements
+            WHERE NOT from_sql AND statement LIKE '%campaign_metrics_rollups%'`,
+      );
+      expect(Number(plans?.custom_plans)).toBe(5);
+      expect(Number(plans?.generic_plans)).toBe(3);
     } finally {
       await handle.close();
     }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import type { CampaignRow } from '../db/schema/campaigns.js';
-import type { BucketTarget, TargetSource } from './bucket-query.js';
+import { type BucketTarget, type TargetSource, targetList } from './bucket-query.js';
 import { campaignFromRow, campaignObject, visibleCampaigns } from './capacity-alerts.js';
 import { rawBucketStatement } from './raw-bucket-statement.js';
 import {
@@ -35,13 +35,11 @@ function visibleCampaignTargets(
   tenantIds: readonly string[] | null,
   targets: readonly CampaignBucketsTarget[],
 ): TargetSource {
-  const ids = `{${targets.map((target) => target.campaignId).join(',')}}`;
-  const zones = `{${targets.map((target) => (target.timeZone === null ? 'NULL' : `"${target.timeZone}"`)).join(',')}}`;
   return {
     from: sql`(
       SELECT t.target, c.id AS campaign_id, coalesce(t.time_zone, c.time_zone) AS time_zone,
              ${campaignObject('c')} AS campaign
-      FROM unnest(${ids}::uuid[], ${zones}::text[]) WITH ORDINALITY AS t(campaign_id, time_zone, target)
+      FROM ${targetList(targets, 't')}
       JOIN ${visibleCampaigns(tenantIds)} c ON c.id = t.campaign_id
     ) k`,
     columns: sql`k.target, k.time_zone,
