@@ -1,10 +1,9 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import postgres from 'postgres';
 import { parseOptions, UsageError } from '../src/cli/command-line.js';
-import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { encodeCampaignCursor } from '../src/schema/cursor.js';
-import { createGateway } from '../src/server/yoga.js';
+import { benchGateway } from './bench-gateway.js';
 import { benchWindow, PAGE_SIZE, type Question, type Rotation, type Turn } from './common.js';
 import { createQuestions } from './questions.js';
 import { backendCpuMs } from './thread-cpu.js';
@@ -188,16 +187,7 @@ async function main(): Promise<number> {
       for (const turn of question.turns(rotation))
         bareTurns.set(JSON.stringify(turn.variables), { question, turn });
     }
-    // The gateway's work, not its guards, as in `npm run bench`.
-    const defaults = loadConfig({});
-    const gateway = createGateway({
-      db: database.db,
-      settings: {
-        cacheEnabled: false,
-        logLevel: 'warn',
-        limits: { ...defaults.limits, rateLimitPerMinute: 0 },
-      },
-    });
+    const gateway = benchGateway(database.db);
     const bare = bareServer(bareSql, bareTurns);
 
     console.log(

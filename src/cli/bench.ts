@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
+import { benchGateway } from '../../bench/bench-gateway.js';
 import { checkQuestion } from '../../bench/check.js';
 import { benchWindow, type Turn } from '../../bench/common.js';
 import { type HttpLoadOptions, httpLoad, type Summary, sqlLoad, summarize } from '../../bench/harness.js';
@@ -43,7 +44,6 @@ import {
 } from '../seed/bulk-seed.js';
 import { generateCampaigns, seedWindow, utcMidnight } from '../seed/generate.js';
 import { seedDatabase } from '../seed/seed-database.js';
-import { createGateway } from '../server/yoga.js';
 
 const SCALES: Record<ScaleName, string> = { '1.5m': 'bench_1_5m', '15m': 'bench_15m' };
 const QUESTION_KEYS = [
@@ -393,18 +393,7 @@ async function measureDatabase(
     if (!extent?.newest) throw new Error('the database has no snapshots');
     const window = benchWindow(new Date(extent.newest as string));
 
-    // The gateway's work, not its guards: no response cache (the SQL side has none), no
-    // per-client rate limit (the load comes from one address) and no line per request in the
-    // bench's output; every other limit and the metrics stay on.
-    const defaults = loadConfig({});
-    const yoga = createGateway({
-      db: database.db,
-      settings: {
-        cacheEnabled: false,
-        logLevel: 'warn',
-        limits: { ...defaults.limits, rateLimitPerMinute: 0 },
-      },
-    });
+    const yoga = benchGateway(database.db);
     let inFlight = 0;
     server = createServer((request, response) => {
       inFlight++;
