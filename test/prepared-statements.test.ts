@@ -4,6 +4,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase, queryRows } from '../src/db/client.js';
 import { bucketSelection } from '../src/metrics/bucket-selection.js';
+import { metricDefinition } from '../src/metrics/catalog.js';
+import { budgetBurnInputs } from '../src/queries/budget-burn-inputs.js';
+import { visibleCampaignsById } from '../src/queries/campaigns-by-id.js';
+import { dailyValues } from '../src/queries/daily-values.js';
 import { latestSnapshotsByCampaign } from '../src/queries/latest-snapshots.js';
 import { snapshotBuckets } from '../src/queries/snapshot-buckets.js';
 import { bulkSeed } from '../src/seed/bulk-seed.js';
@@ -68,7 +72,7 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
     }
   });
 
-  it('keeps a generic plan for the bucket statement of one campaign (no planning per chart)', async () => {
+  it('keeps generic plans for the statements of one campaign (no planning per chart)', async () => {
     // 20 campaigns x 60 days, 6-hourly, analyzed: the planner's costs come from real statistics
     const seeder = postgres(databaseUrl, { max: 1, onnotice: () => {} });
     await bulkSeed(seeder, {
@@ -85,7 +89,7 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
         handle.db,
         sql`SELECT id FROM campaigns ORDER BY id LIMIT 1`,
       );
-      const target = { campaignId: String(campaign?.id), timeZone: 'Europe/Berlin' };
+      const id = String(campaign?.id);
       const query = {
         from: new Date('2026-01-01T00:00:00Z'),
         to: new Date('2026-02-01T00:00:00Z'),
@@ -95,19 +99,33 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
         limit: 100,
         withTotalCount: false,
       };
+      const volunteers = metricDefinition('VOLUNTEERS_CURRENT');
       // PostgreSQL weighs a generic plan after five custom ones
       for (let i = 0; i < 8; i++) {
-        const [answer] = await snapshotBuckets(handle.db, [target], query);
-        expect(answer).not.toBeInstanceOf(Error);
-        expect(answer && 'buckets' in answer ? answer.buckets.length : 0).toBe(31);
+        const [buckets] = await snapshotBuckets(
+          handle.db,
+          [{ campaignId: id, timeZone: 'Europe/Berlin' }],
+          query,
+        );
+        expect(buckets && 'buckets' in buckets ? buckets.buckets.length : 0).toBe(31);
+        expect((await visibleCampaignsById(handle.db, null, [id])).get(id)?.id).toBe(id);
+        expect((await budgetBurnInputs(handle.db, [id]))[0]?.now).toEqual(new Date('2026-02-28T18:00:00Z'));
+        expect(
+          (await dailyValues(handle.db, [id], { metric: volunteers, lookbackDays: 7 }))[0]?.days,
+        ).toHaveLength(7);
       }
-      const [plans] = await queryRows<{ generic_plans: string; custom_plans: string }>(
+      const plans = await queryRows<{ statement: string; generic_plans: string; custom_plans: string }>(
         handle.db,
-        sql`SELECT generic_plans, custom_plans FROM pg_prepared_statements
-            WHERE NOT from_sql AND statement LIKE '%campaign_metrics_rollups%'`,
+        sql`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql`,
       );
-      expect(Number(plans?.custom_plans)).toBe(5);
-      expect(Number(plans?.generic_plans)).toBe(3);
+      const plansOf = (marker: string) => {
+        const found = plans.filter((plan) => plan.statement.includes(marker));
+        expect(found).toHaveLength(1);
+        return { custom: Number(found[0]?.custom_plans), generic: Number(found[0]?.generic_plans) };
+      };
+      for (const marker of ['campaign_metrics_rollups', 'now_at', 'latest_at', 'WHERE c.id = $1']) {
+        expect(plansOf(marker), marker).toEqual({ custom: 5, generic: 3 });
+      }
     } finally {
       await handle.close();
     }

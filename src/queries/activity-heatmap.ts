@@ -3,6 +3,7 @@ import { type Database, queryRows } from '../db/client.js';
 import { toNumber } from '../db/values.js';
 import type { HeatmapSum } from '../metrics/activity-heatmap.js';
 import type { MetricDefinition } from '../metrics/catalog.js';
+import { targetList } from './target-list.js';
 
 /** A campaign and the zone its weekdays and hours are read in. */
 export interface HeatmapTarget {
@@ -38,9 +39,7 @@ export async function activityHeatmapSums(
     db,
     sql`
     SELECT k.target, h.day_of_week, h.hour, h.total::text AS total
-    FROM unnest(${`{${targets.map((t) => t.campaignId).join(',')}}`}::uuid[],
-                ${`{${targets.map((t) => `"${t.timeZone}"`).join(',')}}`}::text[])
-         WITH ORDINALITY AS k(campaign_id, time_zone, target)
+    FROM ${targetList(targets, 'k')}
     CROSS JOIN LATERAL (
       SELECT i.day_of_week, i.hour, sum(i.increment) AS total
       FROM (

@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type BucketSelection, bucketValues } from '../metrics/bucket-selection.js';
 import type { Granularity } from '../metrics/catalog.js';
 import { at } from './rollup-parts.js';
+import { targetList } from './target-list.js';
 
 /** A campaign and the zone its buckets follow. */
 export interface BucketTarget {
@@ -46,27 +47,6 @@ export const allOf = (conditions: readonly SQL[]): SQL =>
 export interface TargetSource {
   from: SQL;
   columns: SQL;
-}
-
-/**
- * The relation `alias`(campaign_id, time_zone, target) of campaigns and zones (null: the
- * campaign's own), numbered from 1 in their order. One target is a row of scalar parameters,
- * not arrays: for an array PostgreSQL's generic plan assumes 10 rows and hashes the whole
- * campaigns table, so it would plan the statement afresh at every execution (about 0.5 ms for
- * a chart's bucket statement, more than running it); with one known row its generic plan is
- * the custom one, and a prepared statement keeps it.
- */
-export function targetList(
-  targets: readonly { campaignId: string; timeZone: string | null }[],
-  alias: 'k' | 't',
-): SQL {
-  const [only] = targets;
-  if (targets.length === 1 && only) {
-    return sql`(SELECT ${only.campaignId}::uuid AS campaign_id, ${only.timeZone}::text AS time_zone, 1::bigint AS target) ${raw(alias)}`;
-  }
-  const ids = `{${targets.map((t) => t.campaignId).join(',')}}`;
-  const zones = `{${targets.map((t) => (t.timeZone === null ? 'NULL' : `"${t.timeZone}"`)).join(',')}}`;
-  return sql`unnest(${ids}::uuid[], ${zones}::text[]) WITH ORDINALITY AS ${raw(alias)}(campaign_id, time_zone, target)`;
 }
 
 /** Targets the caller names, campaign and zone each, numbered from 1 in their order. */

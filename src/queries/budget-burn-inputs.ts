@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { toDecimalText, toInstant } from '../db/values.js';
 import { BURN_LOOKBACK_MS, type BurnInputs } from '../metrics/burn-rate.js';
+import { targetList } from './target-list.js';
 
 const money = (value: unknown): string => {
   const text = toDecimalText(value);
@@ -27,7 +28,10 @@ export async function budgetBurnInputs(
            latest.budget_remaining,
            coalesce(lookback.snapshot_date, earliest.snapshot_date) AS base_at,
            coalesce(lookback.budget_spent, earliest.budget_spent) AS base_spent
-    FROM unnest(${`{${campaignIds.join(',')}}`}::uuid[]) WITH ORDINALITY AS k(campaign_id, target)
+    FROM ${targetList(
+      campaignIds.map((campaignId) => ({ campaignId, timeZone: null })),
+      'k',
+    )}
     CROSS JOIN LATERAL (
       SELECT snapshot_date, budget_allocated, budget_spent, budget_remaining
       FROM campaign_metrics_snapshots

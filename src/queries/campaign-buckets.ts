@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import type { CampaignRow } from '../db/schema/campaigns.js';
-import { type BucketTarget, type TargetSource, targetList } from './bucket-query.js';
+import type { BucketTarget, TargetSource } from './bucket-query.js';
 import { campaignFromRow, campaignObject, visibleCampaigns } from './capacity-alerts.js';
 import { rawBucketStatement } from './raw-bucket-statement.js';
 import {
@@ -12,6 +12,7 @@ import {
   type SnapshotBucketsQuery,
   type SnapshotBucketsResult,
 } from './snapshot-buckets.js';
+import { targetList } from './target-list.js';
 
 /** A campaign by id and the zone of its buckets: one the caller names, or null for the campaign's own. */
 export interface CampaignBucketsTarget {

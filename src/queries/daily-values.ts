@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { toDecimalText, toInstant } from '../db/values.js';
 import type { MetricDefinition } from '../metrics/catalog.js';
+import { targetList } from './target-list.js';
 
 /** What is asked of every campaign in one batch. */
 export interface DailyValuesQuery {
@@ -43,7 +44,10 @@ export async function dailyValues(
     db,
     sql`
     SELECT k.target, latest.snapshot_date AS latest_at, d.day, d.value
-    FROM unnest(${`{${campaignIds.join(',')}}`}::uuid[]) WITH ORDINALITY AS k(campaign_id, target)
+    FROM ${targetList(
+      campaignIds.map((campaignId) => ({ campaignId, timeZone: null })),
+      'k',
+    )}
     CROSS JOIN LATERAL (
       SELECT snapshot_date FROM campaign_metrics_snapshots
       WHERE campaign_id = k.campaign_id ORDER BY snapshot_date DESC LIMIT 1
