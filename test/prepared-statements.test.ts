@@ -109,6 +109,8 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
         );
         expect(buckets && 'buckets' in buckets ? buckets.buckets.length : 0).toBe(31);
         expect((await visibleCampaignsById(handle.db, null, [id])).get(id)?.id).toBe(id);
+        const latest = await latestSnapshotsByCampaign(handle.db, [id], { previous: false, details: false });
+        expect(latest.get(id)?.start).toEqual(new Date('2026-02-28T18:00:00Z'));
         expect((await budgetBurnInputs(handle.db, [id]))[0]?.now).toEqual(new Date('2026-02-28T18:00:00Z'));
         expect(
           (await dailyValues(handle.db, [id], { metric: volunteers, lookbackDays: 7 }))[0]?.days,
@@ -123,7 +125,13 @@ describe.skipIf(!serverUrl)('prepared statements on PostgreSQL (needs DATABASE_U
         expect(found).toHaveLength(1);
         return { custom: Number(found[0]?.custom_plans), generic: Number(found[0]?.generic_plans) };
       };
-      for (const marker of ['campaign_metrics_rollups', 'now_at', 'latest_at', 'WHERE c.id = $1']) {
+      for (const marker of [
+        'campaign_metrics_rollups',
+        'now_at',
+        'latest_at',
+        'JOIN campaign_latest_snapshots',
+        'AS campaign_tenant_id',
+      ]) {
         expect(plansOf(marker), marker).toEqual({ custom: 5, generic: 3 });
       }
     } finally {

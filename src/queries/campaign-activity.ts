@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { toNumber } from '../db/values.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
+import { campaignIdIn } from './target-list.js';
 
 export interface CampaignActivity {
   status: CampaignStatus;
@@ -38,7 +39,7 @@ export async function campaignActivityById(
       SELECT total_sessions_completed FROM campaign_metrics_snapshots
       WHERE campaign_id = c.id ORDER BY snapshot_date ASC LIMIT 1
     ) earliest ON true
-    WHERE c.id = ANY(${`{${campaignIds.join(',')}}`}::uuid[])`,
+    WHERE ${campaignIdIn(campaignIds)}`,
   );
   return new Map(
     rows.map((row) => [

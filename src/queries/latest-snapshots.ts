@@ -7,6 +7,7 @@ import {
   rawSnapshotBucket,
   rawSnapshotColumns,
 } from './snapshot-rows.js';
+import { campaignIdIn } from './target-list.js';
 
 /**
  * The newest raw snapshot of each campaign in one statement: a primary-key probe per
@@ -27,7 +28,7 @@ export async function latestSnapshotsByCampaign(
     FROM campaigns c
     JOIN campaign_latest_snapshots s ON s.campaign_id = c.id
     ${parts.previous ? previousSnapshotLateral('s', 'prev') : sql``}
-    WHERE c.id = ANY(${`{${campaignIds.join(',')}}`}::uuid[])`,
+    WHERE ${campaignIdIn(campaignIds)}`,
   );
   return new Map(
     rows.map((row) => [String(row.campaign_id), rawSnapshotBucket(row, String(row.time_zone), parts)]),

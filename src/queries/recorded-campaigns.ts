@@ -3,6 +3,7 @@ import { type Database, queryRows } from '../db/client.js';
 import type { CampaignRow } from '../db/schema/campaigns.js';
 import { toInstant } from '../db/values.js';
 import { campaignColumns, campaignFromRow, visibleCampaigns } from './capacity-alerts.js';
+import { campaignIdIn } from './target-list.js';
 
 export interface CampaignWithLatest {
   campaign: CampaignRow;
@@ -26,7 +27,7 @@ export async function campaignsWithLatest(
     SELECT ${campaignColumns('c')},
            (SELECT max(s.snapshot_date) FROM campaign_metrics_snapshots s WHERE s.campaign_id = c.id) AS latest_at
     FROM campaigns c
-    WHERE c.id = ANY(${`{${ids.join(',')}}`}::uuid[])`,
+    WHERE ${campaignIdIn(ids)}`,
   );
   return new Map(
     rows.map((row) => [

@@ -20,3 +20,15 @@ export function targetList(
   const zones = `{${targets.map((t) => (t.timeZone === null ? 'NULL' : `"${t.timeZone}"`)).join(',')}}`;
   return sql`unnest(${ids}::uuid[], ${zones}::text[]) WITH ORDINALITY AS ${sql.raw(alias)}(campaign_id, time_zone, target)`;
 }
+
+/**
+ * `c.id` among `ids` for a statement that looks campaigns up by id: one id as a scalar, for
+ * the reason above (PostgreSQL prices `= ANY(array)` for 10 ids and never keeps its generic
+ * plan), several as an array.
+ */
+export function campaignIdIn(ids: readonly string[]): SQL {
+  const [only] = ids;
+  return ids.length === 1 && only !== undefined
+    ? sql`c.id = ${only}::uuid`
+    : sql`c.id = ANY(${`{${ids.join(',')}}`}::uuid[])`;
+}
