@@ -1,12 +1,13 @@
 import { type SQL, sql } from 'drizzle-orm';
 
 /**
- * The relation `alias`(campaign_id, time_zone, target) of the campaigns a per-campaign statement
- * reads (LATERAL per row), with a zone each (null: the campaign's own or none), numbered from 1
- * in their order. One target is a row of scalar parameters, not arrays: for an array PostgreSQL's generic plan assumes 10 rows and hashes the whole
- * campaigns table, so it would plan the statement afresh at every execution (about 0.5 ms for
- * a chart's bucket statement, more than running it); with one known row its generic plan has
- * the custom one's shape, and a prepared statement keeps it.
+ * The relation `alias`(campaign_id, time_zone, target) of the campaigns a per-campaign
+ * statement reads (LATERAL per row), with a zone each (null: the campaign's own, or none),
+ * numbered from 1 in their order. One target is a row of scalar parameters, not arrays: for
+ * an array PostgreSQL's generic plan assumes 10 rows and hashes the whole campaigns table, so
+ * it would plan the statement afresh at every execution (about 0.5 ms for a chart's bucket
+ * statement, more than running it); with one known row the generic plan has the custom one's
+ * shape, and a prepared statement keeps it.
  */
 export function targetList(
   targets: readonly { campaignId: string; timeZone: string | null }[],
