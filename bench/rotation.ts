@@ -3,16 +3,10 @@ import { graphql } from './check.js';
 import { type BenchWindow, PAGE_SIZE, type Page, type RotatingCampaign, type Rotation } from './common.js';
 
 /**
- * What requests rotate over: the campaigns that reported in the last 90 days (the ones
- * dashboards chart) in a fixed pseudo-random order, so consecutive requests read different
- * campaigns; and every page of campaigns by id, with the cursor each server gave for it.
+ * The campaigns that reported in the last 90 days (the ones dashboards chart) in a fixed
+ * pseudo-random order, so consecutive requests read different campaigns.
  */
-export async function rotate(
-  sql: postgres.Sql,
-  window: BenchWindow,
-  gatewayUrl: string,
-  postgraphileUrl: string | null,
-): Promise<Rotation> {
+export async function rotatingCampaigns(sql: postgres.Sql, window: BenchWindow): Promise<RotatingCampaign[]> {
   const rows = await sql`
     SELECT c.id, c.time_zone FROM campaigns c
     WHERE EXISTS (
@@ -21,11 +15,20 @@ export async function rotate(
     )
     ORDER BY md5(c.id::text)`;
   if (rows.length === 0) throw new Error('no campaign has snapshots in the last 90 days of the data');
-  const campaigns: RotatingCampaign[] = rows.map((row) => ({
-    id: String(row.id),
-    timeZone: String(row.time_zone),
-  }));
+  return rows.map((row) => ({ id: String(row.id), timeZone: String(row.time_zone) }));
+}
 
+/**
+ * What requests rotate over: the rotating campaigns, and every page of campaigns by id, with
+ * the cursor each server gave for it.
+ */
+export async function rotate(
+  sql: postgres.Sql,
+  window: BenchWindow,
+  gatewayUrl: string,
+  postgraphileUrl: string | null,
+): Promise<Rotation> {
+  const campaigns = await rotatingCampaigns(sql, window);
   const pageIds = await sql`SELECT id FROM campaigns ORDER BY id`;
   const pages: Page[] = [];
   let gatewayCursor: string | null = null;

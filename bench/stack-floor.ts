@@ -6,17 +6,19 @@ import { encodeCampaignCursor } from '../src/schema/cursor.js';
 import { benchGateway } from './bench-gateway.js';
 import { benchWindow, PAGE_SIZE, type Question, type Rotation, type Turn } from './common.js';
 import { createQuestions } from './questions.js';
+import { rotatingCampaigns } from './rotation.js';
 import { backendCpuMs } from './thread-cpu.js';
+
+const IN_FLIGHT = 8;
 
 const USAGE = `usage: DATABASE_URL=postgres://.../bench_1_5m npm run bench:floor -- [--requests 500] [--rounds 5] [--only latest-50,weeks-1y]
 The least this stack can spend on each question: CPU per answer (this process, and the
 PostgreSQL backends serving it) of the gateway, of a bare graphql-yoga server whose resolvers
 run the bench's hand-written SQL and nothing else (same documents, same answers, checked), and
-of that SQL through postgres.js alone. Requests go through yoga.fetch (no socket), ${8} in
+of that SQL through postgres.js alone. Requests go through yoga.fetch (no socket), ${IN_FLIGHT} in
 flight, sides interleaved round by round; medians of --rounds rounds of --requests each.
 Run on a database \`npm run bench\` seeded (bench_1_5m or bench_15m).`;
 
-const IN_FLIGHT = 8;
 const QUESTIONS = ['latest-50', 'series-30d', 'series-90d', 'weeks-1y', 'year-over-year'];
 type Side = 'gateway' | 'bare' | 'sql';
 const SIDES: readonly Side[] = ['gateway', 'bare', 'sql'];
@@ -163,14 +165,9 @@ async function main(): Promise<number> {
     const [extent] = await sql`SELECT max(snapshot_date) AS newest FROM campaign_metrics_snapshots`;
     if (!extent?.newest) throw new UsageError('the database has no snapshots');
     const window = benchWindow(new Date(extent.newest as string));
-    const campaigns = await sql`
-      SELECT c.id, c.time_zone FROM campaigns c
-      WHERE EXISTS (SELECT 1 FROM campaign_metrics_snapshots s
-                    WHERE s.campaign_id = c.id AND s.snapshot_date >= ${window.from90.toISOString()}::timestamptz)
-      ORDER BY md5(c.id::text)`;
     const ids = (await sql`SELECT id FROM campaigns ORDER BY id`).map((row) => String(row.id));
     const rotation: Rotation = {
-      campaigns: campaigns.map((row) => ({ id: String(row.id), timeZone: String(row.time_zone) })),
+      campaigns: await rotatingCampaigns(sql, window),
       pages: Array.from({ length: Math.ceil(ids.length / PAGE_SIZE) }, (_, page) => {
         const afterId = page === 0 ? null : (ids[page * PAGE_SIZE - 1] ?? null);
         return { afterId, gatewayCursor: afterId && encodeCampaignCursor(afterId), postgraphileCursor: null };
