@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isValidTimeZone } from './metrics/time-buckets.js';
 
 /** Typed, validated settings. The only module that reads process.env. */
 export interface Config {
@@ -19,6 +20,11 @@ export interface Config {
   archiveS3: { endpoint?: string; region?: string; forcePathStyle?: boolean };
   /** Minutes between scheduled retention runs in the server; 0 = no schedule. */
   retentionIntervalMinutes: number;
+  /**
+   * Zones whose local days are pre-aggregated for every campaign (each campaign's own zone
+   * always is); applied by `npm run migrate` and the embedded database's start. Undefined: unchanged.
+   */
+  dailyAggregateTimeZones: string[] | undefined;
   /** NODE_ENV === 'production': refuses to start in open mode unless auth.openMode says so. */
   production: boolean;
   auth: AuthConfig;
@@ -134,6 +140,24 @@ function optionalSetting(env: NodeJS.ProcessEnv, name: string, pattern?: RegExp)
   return raw;
 }
 
+/** A comma-separated list of IANA zones; undefined when unset (the database's list stays as it is). */
+function timeZoneListSetting(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const zones = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((zone) => zone.trim())
+        .filter((zone) => zone !== ''),
+    ),
+  ];
+  const bad = zones.find((zone) => !isValidTimeZone(zone));
+  if (bad !== undefined)
+    throw new ConfigError(`${name} must list IANA zone names such as "Europe/Berlin", got "${bad}"`);
+  return zones;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function logLevelSetting(env: NodeJS.ProcessEnv): Config['logLevel'] {
@@ -183,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveUrl: archiveUrlSetting(env, dataDir),
     archiveS3: archiveS3Setting(env),
     retentionIntervalMinutes: integerSetting(env, 'RETENTION_INTERVAL_MINUTES', 60, 0, 525_600),
+    dailyAggregateTimeZones: timeZoneListSetting(env, 'DAILY_AGGREGATE_TIME_ZONES'),
     production: env.NODE_ENV === 'production',
     auth: authSetting(env),
     redisUrl: optionalSetting(env, 'REDIS_URL', /^rediss?:\/\/\S+$/),

@@ -12,8 +12,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-database.j
  * campaign_id fails here instead of at create_distributed_table.
  */
 
-/** Tables Citus would replicate to every node instead of distributing (docs/scaling.md): none yet. */
-const REFERENCE_TABLES: readonly string[] = [];
+/** Tables Citus would replicate to every node instead of distributing (docs/scaling.md). */
+const REFERENCE_TABLES: readonly string[] = ['daily_aggregate_zones'];
 
 let db: TestDatabase;
 beforeAll(async () => {

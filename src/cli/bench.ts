@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { benchGateway } from '../../bench/bench-gateway.js';
 import { checkQuestion } from '../../bench/check.js';
-import { benchWindow, type Turn } from '../../bench/common.js';
+import { benchWindow, type Turn, WEEK_ZONE } from '../../bench/common.js';
 import { type HttpLoadOptions, httpLoad, type Summary, sqlLoad, summarize } from '../../bench/harness.js';
 import {
   POSTGRAPHILE_APPLICATION,
@@ -33,10 +33,12 @@ import { rotate } from '../../bench/rotation.js';
 import { backendCpuMs, withCpu } from '../../bench/thread-cpu.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { setDailyAggregateZones } from '../queries/daily-aggregates.js';
 import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import {
   bulkSeed,
   bulkSeedIsPresent,
+  ensureBulkSeedDailyAggregates,
   planCampaigns,
   SCALE_NAMES,
   type ScaleName,
@@ -637,6 +639,8 @@ async function ensureBulkData(database: DatabaseHandle, sql: postgres.Sql, scale
   const plan = scalePlan(scale);
   if (await bulkSeedIsPresent(sql, plan)) {
     console.log(`data: the ${scale} plan is already seeded`);
+    if (await ensureBulkSeedDailyAggregates(sql, plan)) console.log('data: built the daily pre-aggregates');
+    await keepWeekZone(database);
     return;
   }
   await maintainSnapshotPartitions(database.db, { from: planCampaigns(plan).window.start });
@@ -656,6 +660,17 @@ async function ensureBulkData(database: DatabaseHandle, sql: postgres.Sql, scale
   // each campaign's copy and leave the copy table twice its size: the alerts' scans of it would
   // then depend on whether the data was seeded once or again. Compact it (10,100 rows).
   await sql`VACUUM FULL campaign_latest_snapshots`;
+  await keepWeekZone(database);
+}
+
+/**
+ * weeks-1y asks every campaign in WEEK_ZONE: pre-aggregate its local days besides each
+ * campaign's own, as a deployment whose dashboards use that zone would (DAILY_AGGREGATE_TIME_ZONES).
+ */
+async function keepWeekZone(database: DatabaseHandle): Promise<void> {
+  const { added, days } = await setDailyAggregateZones(database.db, [WEEK_ZONE]);
+  if (added.length)
+    console.log(`data: pre-aggregated ${days.toLocaleString('en-US')} local days in ${WEEK_ZONE}`);
 }
 
 /**

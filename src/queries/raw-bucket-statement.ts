@@ -12,7 +12,15 @@ import {
   storedOverlap,
   type TargetSource,
 } from './bucket-query.js';
-import { at, granularityRank, nextLabelAtRank, truncAtRank } from './rollup-parts.js';
+import { mergedValues } from './merged-bucket-statement.js';
+import {
+  at,
+  granularityRank,
+  nextLabelAtRank,
+  rawPartColumns,
+  rollupPartColumns,
+  truncAtRank,
+} from './rollup-parts.js';
 
 /**
  * Buckets of campaigns whose answer no stored part (rollup row, archived quarter) can
@@ -60,7 +68,7 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
       ...(to ? [sql`${raw(alias)}.snapshot_date < ${at(to)}`] : []),
     ]);
 
-  const page =
+  const rawPage =
     rank === 0
       ? sql`
         SELECT s.snapshot_date AS bucket_start, 1 AS sample_count,
@@ -77,10 +85,24 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
           sql`ORDER BY label ${order} LIMIT ${limit}`,
         );
 
-  const totalCount = query.withTotalCount
-    ? sql`(SELECT count(*)::int FROM (
-          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(inRange)}) bucket)`
-    : sql`NULL::int`;
+  const rawTotalCount = sql`(SELECT count(*)::int FROM (
+          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(inRange)}) bucket)`;
+
+  // DAY and coarser buckets in a zone whose local days are pre-aggregated for the campaign
+  // read those days where the range holds them whole (a one-time choice per campaign).
+  const fromDaily = rank >= DAY_RANK && !selection.details;
+  const daily = fromDaily ? dailyParts(query, rank, inRange, keysetRows) : null;
+  const page = daily
+    ? sql`(${pageColumns(selection, daily.page(allOf(keysetLabels), sql`ORDER BY label ${order} LIMIT ${limit}`))}
+            WHERE (SELECT daily FROM covered))
+          UNION ALL
+          (${pageColumns(selection, rawPage)} WHERE NOT (SELECT daily FROM covered))`
+    : rawPage;
+  const totalCount = !query.withTotalCount
+    ? sql`NULL::int`
+    : daily
+      ? sql`CASE WHEN (SELECT daily FROM covered) THEN ${daily.totalCount} ELSE ${rawTotalCount} END`
+      : rawTotalCount;
 
   const storedBefore = (table: string) => sql`EXISTS (
           SELECT 1 FROM ${raw(table)} x, bound b
@@ -101,6 +123,7 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
         SELECT EXISTS (SELECT 1 FROM campaign_metrics_rollups x WHERE ${storedOverlap(query)})
             OR EXISTS (SELECT 1 FROM campaign_metrics_archives x WHERE ${storedOverlap(query)}) AS stored
       ),
+      ${fromDaily ? sql`covered AS MATERIALIZED (SELECT ${dailyKept} AS daily),` : sql``}
       page AS (${page})
       ${previousParts}
       SELECT probe.stored
@@ -168,4 +191,78 @@ function groupedPage(
     ) g
     ${probe('f', 'first_at')}
     ${probe('l', 'last_at')}`;
+}
+
+const DAY_RANK = 2;
+
+/** Whether campaign k's local days in zone k.time_zone are pre-aggregated (its own zone, or a kept one). */
+const dailyKept = sql`(EXISTS (SELECT 1 FROM campaigns c WHERE c.id = k.campaign_id AND c.time_zone = k.time_zone)
+          OR EXISTS (SELECT 1 FROM daily_aggregate_zones z WHERE z.time_zone = k.time_zone))`;
+
+/** A page's columns by name, in one order, so that the two branches of a page line up. */
+function pageColumns(selection: BucketSelection, page: SQL): SQL {
+  const values = selection.metrics.flatMap(({ definition: { column: c }, stats }) =>
+    bucketValues(stats).map((value) => `${c}_${value}`),
+  );
+  return sql`SELECT bucket_start, sample_count, first_at, last_at ${raw(values.map((v) => `, ${v}`).join(''))}
+    FROM (${page}) branch`;
+}
+
+/**
+ * Buckets of campaign k from parts: the pre-aggregated local days (campaign_metrics_daily)
+ * lying wholly inside the range, and the raw snapshots of the range's cut days at either end.
+ * Parts merge exactly (mergedValues), and a local day lies inside one bucket of any
+ * granularity from DAY up, in the same zone.
+ */
+function dailyParts(
+  query: SnapshotBucketsQuery,
+  rank: number,
+  inRange: readonly SQL[],
+  keysetRows: readonly SQL[],
+) {
+  const { from, to, after, before, selection } = query;
+  const zone = raw('k.time_zone');
+  const dayOf = (instant: SQL) => truncAtRank(raw(String(DAY_RANK)), instant, zone);
+  const label = (instant: string) => truncAtRank(raw(String(rank)), raw(instant), zone);
+  // whole days: from <= day_start (a local midnight) and the day ends by `to`
+  const days: SQL[] = [
+    sql`d.campaign_id = k.campaign_id`,
+    sql`d.time_zone = k.time_zone`,
+    sql`NOT (SELECT stored FROM probe)`,
+  ];
+  if (from) days.push(sql`d.day_start >= ${at(from)}`);
+  if (to) days.push(sql`d.day_start < ${dayOf(at(to))}`);
+  const dayKeyset: SQL[] = [];
+  if (after) dayKeyset.push(sql`d.day_start > ${at(after)}`);
+  if (before) {
+    const bucketOfBefore = truncAtRank(raw(String(rank)), at(before), zone);
+    dayKeyset.push(sql`d.day_start < ${nextLabelAtRank(raw(String(rank)), bucketOfBefore, zone)}`);
+  }
+  // raw rows of the cut days: before the first whole day, from the last cut midnight on
+  const cut: SQL[] = [];
+  if (from) {
+    const firstMidnight = sql`(CASE WHEN ${dayOf(at(from))} = ${at(from)} THEN ${at(from)}
+                               ELSE ${nextLabelAtRank(raw(String(DAY_RANK)), dayOf(at(from)), zone)} END)`;
+    cut.push(sql`s.snapshot_date < ${firstMidnight}`);
+  }
+  if (to) cut.push(sql`s.snapshot_date >= ${dayOf(at(to))}`);
+  const cutRows = cut.length ? sql`(${sql.join(cut, sql` OR `)})` : sql`false`;
+
+  const parts = (withKeyset: boolean) => sql`
+    SELECT ${label('d.day_start')} AS label, false AS is_raw, ${rollupPartColumns('d', selection.metrics)}
+    FROM campaign_metrics_daily d WHERE ${allOf([...days, ...(withKeyset ? dayKeyset : [])])}
+    UNION ALL
+    SELECT ${label('s.snapshot_date')}, true, ${rawPartColumns('s', selection.metrics)}
+    FROM campaign_metrics_snapshots s WHERE ${allOf([...inRange, cutRows, ...(withKeyset ? keysetRows : [])])}`;
+
+  return {
+    page: (labelFilter: SQL, orderAndLimit: SQL) => sql`
+      SELECT label AS bucket_start, sum(sample_count)::int AS sample_count, min(first_at) AS first_at,
+             max(last_at) AS last_at ${mergedValues(selection)}
+      FROM (${parts(true)}) p
+      WHERE ${labelFilter}
+      GROUP BY label
+      ${orderAndLimit}`,
+    totalCount: sql`(SELECT count(DISTINCT label)::int FROM (${parts(false)}) p)`,
+  };
 }

@@ -3,6 +3,7 @@ import { type Database, queryRows } from '../db/client.js';
 import type { SnapshotInsert } from '../db/schema/snapshots.js';
 import type { SnapshotBucket } from '../metrics/bucket-stats.js';
 import { METRICS } from '../metrics/catalog.js';
+import { refreshDailyAggregates } from './daily-aggregates.js';
 import { previousSnapshotLateral, rawSnapshotBucket, rawSnapshotColumns } from './snapshot-rows.js';
 
 const camelCase = (column: string) => column.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
@@ -52,7 +53,8 @@ function toJsonRow(row: SnapshotInsert): Record<string, unknown> {
  * Inserts or replaces snapshots by (campaign_id, snapshot_date). The rows travel as one
  * JSON parameter expanded by jsonb_to_recordset: the statement text and its parameter count
  * stay the same whatever the batch size, which makes bulk loads several times faster than a
- * VALUES list of 22 parameters per row. Call inside a transaction so a batch lands whole.
+ * VALUES list of 22 parameters per row. The local days written are pre-aggregated again
+ * (refreshDailyAggregates). Call inside a transaction so a batch lands whole.
  */
 export async function upsertSnapshotRows(db: Database, rows: readonly SnapshotInsert[]): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
@@ -63,6 +65,10 @@ export async function upsertSnapshotRows(db: Database, rows: readonly SnapshotIn
       FROM jsonb_to_recordset(${JSON.stringify(chunk)}::text::jsonb) AS r(${RECORD_TYPE})
       ON CONFLICT (campaign_id, snapshot_date) DO UPDATE SET ${REPLACE_ON_CONFLICT}`);
   }
+  await refreshDailyAggregates(
+    db,
+    rows.map(({ campaignId, snapshotDate }) => ({ campaignId, fromAt: snapshotDate, toAt: snapshotDate })),
+  );
 }
 
 export interface SnapshotKey {

@@ -3,6 +3,7 @@ import { type Database, queryRows } from '../db/client.js';
 import { toInstant } from '../db/values.js';
 import type { TierGranularity } from '../retention/tiers.js';
 import { visibleCampaigns } from './capacity-alerts.js';
+import { refreshDailyAggregates } from './daily-aggregates.js';
 import {
   at,
   granularityRank,
@@ -128,6 +129,21 @@ export async function tierStepPreview(db: Database, args: TierStepArgs): Promise
   };
 }
 
+/** The instants of the raw rows a statement deleted (its del_raw CTE). */
+const DELETED_RAW_SPAN = sql`(SELECT min(first_at) FROM del_raw) AS raw_from, (SELECT max(last_at) FROM del_raw) AS raw_to`;
+
+/** Pre-aggregated days of the deleted raw rows follow them (emptied days go). */
+async function refreshDeletedDays(
+  db: Database,
+  campaignId: string,
+  row: Record<string, unknown> | undefined,
+): Promise<void> {
+  if (row?.raw_from == null || row.raw_to == null) return;
+  await refreshDailyAggregates(db, [
+    { campaignId, fromAt: toInstant(row.raw_from), toAt: toInstant(row.raw_to) },
+  ]);
+}
+
 /**
  * One tier step of one campaign as ONE statement: delete the raw rows and finer (or same
  * unit) rollups of every unit, and insert the units' merged rows computed from exactly the
@@ -167,8 +183,9 @@ export async function runTierStep(db: Database, args: TierStepArgs): Promise<Tie
     )
     SELECT (SELECT count(*) FROM del_raw)::int AS raw_consumed,
            (SELECT count(*) FROM del_roll)::int AS rollups_consumed,
-           (SELECT count(*) FROM inserted)::int AS rows_written`,
+           (SELECT count(*) FROM inserted)::int AS rows_written, ${DELETED_RAW_SPAN}`,
   );
+  await refreshDeletedDays(db, campaignId, row);
   return {
     rawConsumed: Number(row?.raw_consumed ?? 0),
     rollupsConsumed: Number(row?.rollups_consumed ?? 0),
@@ -324,16 +341,17 @@ export async function moveQuartersOut(
            p.unit_start AS bucket_start, ${u.end(sql.raw('p.unit_start'))} AS bucket_end,
            ${mergedRollupAggregates('p')},
            (SELECT count(*) FROM del_raw)::int AS raw_consumed,
-           (SELECT count(*) FROM del_roll)::int AS rollups_consumed
+           (SELECT count(*) FROM del_roll)::int AS rollups_consumed, ${DELETED_RAW_SPAN}
     FROM (SELECT * FROM del_raw UNION ALL SELECT * FROM del_roll UNION ALL SELECT * FROM old) p
     GROUP BY p.unit_start
     ORDER BY p.unit_start`,
   );
   const first = rows[0];
+  await refreshDeletedDays(db, campaignId, first);
   return {
     rawConsumed: Number(first?.raw_consumed ?? 0),
     rollupsConsumed: Number(first?.rollups_consumed ?? 0),
-    rows: rows.map(({ raw_consumed: _r, rollups_consumed: _c, ...row }) => row),
+    rows: rows.map(({ raw_consumed: _r, rollups_consumed: _c, raw_from: _f, raw_to: _t, ...row }) => row),
   };
 }
 

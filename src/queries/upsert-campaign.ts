@@ -4,6 +4,7 @@ import { campaigns } from '../db/schema/campaigns.js';
 import { InputError } from '../ingest/input-error.js';
 import type { CampaignStatus } from '../metrics/catalog.js';
 import { ofTenants } from './capacity-alerts.js';
+import { rebuildDailyAggregates } from './daily-aggregates.js';
 
 export interface CampaignValues {
   id?: string;
@@ -71,14 +72,27 @@ export async function upsertCampaign(
       legalHold: values.legalHold === null ? false : values.legalHold,
     }).filter(([, value]) => value !== undefined),
   );
-  const [row] = await db
-    .insert(campaigns)
-    .values({ ...provided, ...(values.id ? { id: values.id } : {}), name, status: values.status })
-    .onConflictDoUpdate({
-      target: campaigns.id,
-      set: { ...provided, name, status: values.status, updatedAt: sql`now()` },
-      setWhere: ofTenants(writableTenants),
-    })
-    .returning({ id: campaigns.id });
-  return row?.id ?? null;
+  return db.transaction(async (tx) => {
+    const previousZone =
+      values.id && provided.timeZone !== undefined ? await campaignTimeZone(tx, values.id) : null;
+    const [row] = await tx
+      .insert(campaigns)
+      .values({ ...provided, ...(values.id ? { id: values.id } : {}), name, status: values.status })
+      .onConflictDoUpdate({
+        target: campaigns.id,
+        set: { ...provided, name, status: values.status, updatedAt: sql`now()` },
+        setWhere: ofTenants(writableTenants),
+      })
+      .returning({ id: campaigns.id });
+    // the campaign's own zone is always pre-aggregated: moving it rebuilds its local days
+    if (row && previousZone !== null && previousZone !== provided.timeZone) {
+      await rebuildDailyAggregates(tx, { campaignIds: [row.id] });
+    }
+    return row?.id ?? null;
+  });
+}
+
+async function campaignTimeZone(db: Database, id: string): Promise<string | null> {
+  const [row] = await db.select({ timeZone: campaigns.timeZone }).from(campaigns).where(eq(campaigns.id, id));
+  return row?.timeZone ?? null;
 }

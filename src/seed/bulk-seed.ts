@@ -6,6 +6,7 @@ import type { Database } from '../db/client.js';
 import { relations } from '../db/relations.js';
 import type { SnapshotInput } from '../ingest/validate-snapshots.js';
 import { METRICS } from '../metrics/catalog.js';
+import { rebuildDailyAggregates } from '../queries/daily-aggregates.js';
 import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import {
   type GeneratedCampaign,
@@ -285,7 +286,60 @@ export async function bulkSeed(
   };
   await Promise.all(Array.from({ length: streams }, copyRanges));
   await sql`ANALYZE campaigns, campaign_metrics_snapshots`;
+  await rebuildDailyAggregatesInParts(sql, ids, streams);
   return { campaigns: campaigns.length, snapshots: sent, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Daily pre-aggregates of the campaigns, `streams` groups of CAMPAIGNS_PER_COPY at once. */
+async function rebuildDailyAggregatesInParts(
+  sql: postgres.Sql,
+  ids: readonly string[],
+  streams: number,
+): Promise<void> {
+  const parts: string[][] = [];
+  for (let i = 0; i < ids.length; i += CAMPAIGNS_PER_COPY) parts.push(ids.slice(i, i + CAMPAIGNS_PER_COPY));
+  const rebuildParts = (db: Database) => async () => {
+    for (let part = parts.shift(); part; part = parts.shift()) {
+      await rebuildDailyAggregates(db, { campaignIds: part });
+    }
+  };
+  await withDrizzle(sql, (db) => Promise.all(Array.from({ length: streams }, rebuildParts(db))));
+  await sql`ANALYZE campaign_metrics_daily`;
+}
+
+/**
+ * For a loaded plan: builds the daily pre-aggregates where a sample of its campaigns (as in
+ * bulkSeedIsPresent) lacks a kept zone's days (a database seeded before they existed, or a
+ * zone added since). Returns whether it built them.
+ */
+export async function ensureBulkSeedDailyAggregates(
+  sql: postgres.Sql,
+  plan: BulkSeedPlan,
+  { streams = 1 }: { streams?: number } = {},
+): Promise<boolean> {
+  const { campaigns } = planCampaigns(plan);
+  const ids = campaigns.map((c) => c.values.id);
+  const sample = sampledCampaigns(campaigns).map((c) => c.values.id);
+  const [missing] = await sql<{ missing: boolean }[]>`
+    SELECT EXISTS (
+      SELECT 1 FROM campaigns c
+      CROSS JOIN LATERAL (SELECT c.time_zone UNION SELECT time_zone FROM daily_aggregate_zones) z
+      WHERE c.id = ANY(${sample}::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM campaign_metrics_daily d WHERE d.campaign_id = c.id AND d.time_zone = z.time_zone)
+    ) AS missing`;
+  if (!missing?.missing) return false;
+  await rebuildDailyAggregatesInParts(sql, ids, streams);
+  return true;
+}
+
+/** The first and last campaign of every COPY statement, and the very last. */
+function sampledCampaigns(campaigns: readonly GeneratedCampaign[]): GeneratedCampaign[] {
+  return campaigns.filter(
+    (_, i) =>
+      i % CAMPAIGNS_PER_COPY === 0 ||
+      i % CAMPAIGNS_PER_COPY === CAMPAIGNS_PER_COPY - 1 ||
+      i === campaigns.length - 1,
+  );
 }
 
 /**
@@ -300,13 +354,7 @@ export async function bulkSeedIsPresent(sql: postgres.Sql, plan: BulkSeedPlan): 
   const [found] = await sql<{ count: number }[]>`
     SELECT count(*)::int AS count FROM campaigns WHERE id = ANY(${ids}::uuid[])`;
   if (found?.count !== ids.length) return false;
-  const sample = campaigns.filter(
-    (_, i) =>
-      i % CAMPAIGNS_PER_COPY === 0 ||
-      i % CAMPAIGNS_PER_COPY === CAMPAIGNS_PER_COPY - 1 ||
-      i === ids.length - 1,
-  );
-  const expected = sample.map(({ values, profile }) => ({
+  const expected = sampledCampaigns(campaigns).map(({ values, profile }) => ({
     id: values.id,
     count: snapshotsPerCampaign(plan.days, profile.cadence),
     first: window.start.toISOString(),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { type DatabaseHandle, queryRows } from '../db/client.js';
 import type { Logger } from '../observability/logger.js';
+import { setDailyAggregateZones } from '../queries/daily-aggregates.js';
 import { maintainSnapshotPartitions } from '../queries/snapshot-partitions.js';
 import { seedDatabase } from '../seed/seed-database.js';
 
@@ -34,6 +35,10 @@ export async function prepareDatabase(
       await seedDatabase(database.db, { ...DEMO, randomSeed: 42 });
     }
     await maintainPartitions(database, logger);
+    if (config.dailyAggregateTimeZones) {
+      const zones = await setDailyAggregateZones(database.db, config.dailyAggregateTimeZones);
+      if (zones.added.length || zones.removed.length) logger.info(zones, 'daily pre-aggregate zones changed');
+    }
     return;
   }
   // The newest schema has the snapshot table partitioned; an older one needs a migration.

@@ -33,7 +33,7 @@ function valueColumn(definition: MetricDefinition, suffix: string) {
  * bucket's first and last sample, min, max, an unbounded numeric sum and, for metrics that
  * may be null, how many samples had a value (AVG = sum / count).
  */
-function metricStatColumns(): Record<string, AnyPgColumnBuilder> {
+export function metricStatColumns(): Record<string, AnyPgColumnBuilder> {
   const columns: Record<string, AnyPgColumnBuilder> = {};
   for (const definition of METRICS) {
     columns[`${definition.column}_first`] = valueColumn(definition, 'first');

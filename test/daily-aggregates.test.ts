@@ -1,0 +1,275 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { queryRows } from '../src/db/client.js';
+import { toInstant } from '../src/db/values.js';
+import { rebuildDailyAggregates, setDailyAggregateZones } from '../src/queries/daily-aggregates.js';
+import { RECORD_SNAPSHOTS, snapshotInput, UPSERT_CAMPAIGN } from './fixtures/snapshot-inputs.js';
+import { createCampaignWith, retain, type TestSnapshot, temporaryArchive } from './helpers/retention.js';
+import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
+
+/**
+ * The pre-aggregated local days (campaign_metrics_daily) follow every writer of raw
+ * snapshots, and bucket statements read them. Expected rows are written out by hand.
+ */
+
+let db: TestDatabase;
+const archive = temporaryArchive();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await setDailyAggregateZones(db.handle.db, ['America/New_York']);
+});
+afterAll(async () => {
+  await db?.close();
+  archive.remove();
+});
+
+const snap = (iso: string, spentCents: number, volunteers: number, sroi: number | null): TestSnapshot => ({
+  at: new Date(iso),
+  spent: spentCents,
+  volunteers,
+  sroi,
+});
+
+interface DailyRow {
+  zone: string;
+  day: string;
+  samples: number;
+  first: string;
+  last: string;
+  volunteersFirst: number;
+  volunteersLast: number;
+  volunteersMin: number;
+  volunteersMax: number;
+  spentSum: string;
+  sroiCount: number;
+}
+
+async function dailyRows(campaignId: string): Promise<DailyRow[]> {
+  const rows = await queryRows(
+    db.handle.db,
+    sql`SELECT time_zone, day_start, sample_count, first_at, last_at, volunteers_current_first,
+               volunteers_current_last, volunteers_current_min, volunteers_current_max,
+               budget_spent_sum::text AS spent_sum, sroi_score_count
+        FROM campaign_metrics_daily WHERE campaign_id = ${campaignId}::uuid
+        ORDER BY time_zone, day_start`,
+  );
+  return rows.map((row) => ({
+    zone: String(row.time_zone),
+    day: toInstant(row.day_start).toISOString(),
+    samples: Number(row.sample_count),
+    first: toInstant(row.first_at).toISOString(),
+    last: toInstant(row.last_at).toISOString(),
+    volunteersFirst: Number(row.volunteers_current_first),
+    volunteersLast: Number(row.volunteers_current_last),
+    volunteersMin: Number(row.volunteers_current_min),
+    volunteersMax: Number(row.volunteers_current_max),
+    spentSum: String(row.spent_sum),
+    sroiCount: Number(row.sroi_score_count),
+  }));
+}
+
+/** Berlin is UTC+1 in January; New York UTC-5. */
+const BERLIN_DAY_1 = '2026-01-09T23:00:00.000Z'; // 2026-01-10 00:00 Berlin
+const BERLIN_DAY_2 = '2026-01-10T23:00:00.000Z'; // 2026-01-11 00:00 Berlin
+const NEW_YORK_DAY_1 = '2026-01-10T05:00:00.000Z'; // 2026-01-10 00:00 New York
+
+describe('ingest keeps the local days exact', () => {
+  it('aggregates each local day in the campaign zone and the kept zone, and follows a late correction', async () => {
+    const id = await createCampaignWith(db, { timeZone: 'Europe/Berlin' }, [
+      snap('2026-01-10T01:00:00Z', 1000, 4, 1.5), // Berlin 10th 02:00, New York 9th 20:00
+      snap('2026-01-10T12:00:00Z', 2050, 9, null), // Berlin 10th, New York 10th
+      snap('2026-01-10T23:30:00Z', 3000, 2, 2.25), // Berlin 11th 00:30, New York 10th
+    ]);
+    expect(await dailyRows(id)).toEqual([
+      {
+        zone: 'America/New_York',
+        day: '2026-01-09T05:00:00.000Z',
+        samples: 1,
+        first: '2026-01-10T01:00:00.000Z',
+        last: '2026-01-10T01:00:00.000Z',
+        volunteersFirst: 4,
+        volunteersLast: 4,
+        volunteersMin: 4,
+        volunteersMax: 4,
+        spentSum: '10.00',
+        sroiCount: 1,
+      },
+      {
+        zone: 'America/New_York',
+        day: NEW_YORK_DAY_1,
+        samples: 2,
+        first: '2026-01-10T12:00:00.000Z',
+        last: '2026-01-10T23:30:00.000Z',
+        volunteersFirst: 9,
+        volunteersLast: 2,
+        volunteersMin: 2,
+        volunteersMax: 9,
+        spentSum: '50.50',
+        sroiCount: 1,
+      },
+      {
+        zone: 'Europe/Berlin',
+        day: BERLIN_DAY_1,
+        samples: 2,
+        first: '2026-01-10T01:00:00.000Z',
+        last: '2026-01-10T12:00:00.000Z',
+        volunteersFirst: 4,
+        volunteersLast: 9,
+        volunteersMin: 4,
+        volunteersMax: 9,
+        spentSum: '30.50',
+        sroiCount: 1,
+      },
+      {
+        zone: 'Europe/Berlin',
+        day: BERLIN_DAY_2,
+        samples: 1,
+        first: '2026-01-10T23:30:00.000Z',
+        last: '2026-01-10T23:30:00.000Z',
+        volunteersFirst: 2,
+        volunteersLast: 2,
+        volunteersMin: 2,
+        volunteersMax: 2,
+        spentSum: '30.00',
+        sroiCount: 1,
+      },
+    ]);
+
+    // the noon snapshot again with other values (a late correction), and one more at 18:00
+    await executeOk(db.gateway, RECORD_SNAPSHOTS, {
+      input: [
+        snapshotInput(id, { at: '2026-01-10T12:00:00Z', volunteers: [7, 20], spent: '1.25', sroi: 3 }),
+        snapshotInput(id, { at: '2026-01-10T18:00:00Z', volunteers: [11, 20], spent: '2.00', sroi: null }),
+      ],
+    });
+    const berlinDay1 = (await dailyRows(id)).find(
+      (row) => row.zone === 'Europe/Berlin' && row.day === BERLIN_DAY_1,
+    );
+    // by hand: samples at 01:00 (4, 10.00, 1.5), 12:00 (7, 1.25, 3), 18:00 (11, 2.00, null)
+    expect(berlinDay1).toEqual({
+      zone: 'Europe/Berlin',
+      day: BERLIN_DAY_1,
+      samples: 3,
+      first: '2026-01-10T01:00:00.000Z',
+      last: '2026-01-10T18:00:00.000Z',
+      volunteersFirst: 4,
+      volunteersLast: 11,
+      volunteersMin: 4,
+      volunteersMax: 11,
+      spentSum: '13.25',
+      sroiCount: 2,
+    });
+  });
+});
+
+describe('other writers', () => {
+  it('moves the own zone with the campaign, and keeps the kept zone', async () => {
+    const id = await createCampaignWith(db, { timeZone: 'Europe/Berlin', name: 'Mover' }, [
+      snap('2026-01-10T01:00:00Z', 1000, 4, null),
+    ]);
+    await executeOk(db.gateway, UPSERT_CAMPAIGN, {
+      input: { id, name: 'Mover', status: 'ACTIVE', timeZone: 'Asia/Tokyo' },
+    });
+    // Tokyo is UTC+9: 01:00Z is 10:00 on the 10th, whose midnight is 2026-01-09T15:00Z
+    expect((await dailyRows(id)).map((row) => [row.zone, row.day, row.samples])).toEqual([
+      ['America/New_York', '2026-01-09T05:00:00.000Z', 1],
+      ['Asia/Tokyo', '2026-01-09T15:00:00.000Z', 1],
+    ]);
+  });
+
+  it('drops the days retention rolled up and rebuilds what a zone change needs', async () => {
+    const id = await createCampaignWith(db, { timeZone: 'UTC', name: 'Rolled up' }, [
+      snap('2026-03-02T06:00:00Z', 100, 1, null),
+      snap('2026-03-02T18:00:00Z', 200, 2, null),
+      snap('2026-06-14T06:00:00Z', 300, 3, null),
+    ]);
+    // asOf 2026-06-15: March is older than the DAY cutoff (31 days), June 14 is not
+    await retain(db.handle.db, archive.url, new Date('2026-06-15T00:00:00Z'));
+    const left = (await dailyRows(id)).map((row) => [row.zone, row.day, row.samples]);
+    expect(left).toEqual([
+      ['America/New_York', '2026-06-14T04:00:00.000Z', 1],
+      ['UTC', '2026-06-14T00:00:00.000Z', 1],
+    ]);
+    await db.handle.db.execute(sql`DELETE FROM campaign_metrics_daily WHERE campaign_id = ${id}::uuid`);
+    await rebuildDailyAggregates(db.handle.db, { campaignIds: [id] });
+    expect((await dailyRows(id)).map((row) => [row.zone, row.day, row.samples])).toEqual(left);
+  });
+
+  it('drops a zone no longer kept, but not where it is a campaign zone', async () => {
+    const id = await createCampaignWith(db, { timeZone: 'America/New_York', name: 'New York' }, [
+      snap('2026-01-10T12:00:00Z', 100, 1, null),
+    ]);
+    const other = await createCampaignWith(db, { timeZone: 'UTC', name: 'Elsewhere' }, [
+      snap('2026-01-10T12:00:00Z', 100, 1, null),
+    ]);
+    expect(await setDailyAggregateZones(db.handle.db, [])).toMatchObject({
+      added: [],
+      removed: ['America/New_York'],
+    });
+    expect((await dailyRows(id)).map((row) => row.zone)).toEqual(['America/New_York']);
+    expect((await dailyRows(other)).map((row) => row.zone)).toEqual(['UTC']);
+    const restored = await setDailyAggregateZones(db.handle.db, ['America/New_York']);
+    expect(restored.added).toEqual(['America/New_York']);
+    expect((await dailyRows(other)).map((row) => row.zone)).toEqual(['America/New_York', 'UTC']);
+  });
+});
+
+describe('bucket statements read the days', () => {
+  const WEEKS = /* GraphQL */ `
+    query Weeks($id: ID!, $zone: TimeZone!) {
+      campaign(id: $id) {
+        snapshots(from: "2026-01-05T05:00:00Z", to: "2026-01-19T05:00:00Z", granularity: WEEK, timeZone: $zone, first: 10) {
+          totalCount
+          edges { node { snapshotDate sampleCount max: value(metric: VOLUNTEERS_CURRENT, stat: MAX) } }
+        }
+      }
+    }`;
+
+  interface WeekNode {
+    snapshotDate: string;
+    sampleCount: number;
+    max: number;
+  }
+  type WeeksAnswer = { campaign: { snapshots: { totalCount: number; edges: { node: WeekNode }[] } } };
+  const nodesOf = (data: WeeksAnswer) => data.campaign.snapshots.edges.map((edge) => edge.node);
+
+  it('answers whole days from the pre-aggregate and cut days from the snapshots', async () => {
+    const id = await createCampaignWith(db, { timeZone: 'UTC', name: 'Weeks' }, [
+      snap('2026-01-05T06:00:00Z', 100, 3, null), // New York Monday the 5th, 01:00
+      snap('2026-01-12T12:00:00Z', 100, 5, null),
+      snap('2026-01-19T04:00:00Z', 100, 8, null), // New York Sunday the 18th, 23:00
+    ]);
+    // a day's pre-aggregate is what the week reads: alter it behind the writers' back
+    await db.handle.db.execute(
+      sql`UPDATE campaign_metrics_daily SET volunteers_current_max = 50
+          WHERE campaign_id = ${id}::uuid AND time_zone = 'America/New_York' AND day_start = '2026-01-12T05:00:00Z'`,
+    );
+    const newYork = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'America/New_York' });
+    expect(newYork.campaign.snapshots.totalCount).toBe(2);
+    expect(nodesOf(newYork)).toEqual([
+      { snapshotDate: '2026-01-05T05:00:00.000Z', sampleCount: 1, max: 3 },
+      { snapshotDate: '2026-01-12T05:00:00.000Z', sampleCount: 2, max: 50 },
+    ]);
+    // Tokyo's days are not kept: the snapshots themselves; the range cuts its first and last week
+    const tokyo = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'Asia/Tokyo' });
+    expect(nodesOf(tokyo).map((node) => node.max)).toEqual([3, 5, 8]);
+    await rebuildDailyAggregates(db.handle.db, { campaignIds: [id] });
+    const rebuilt = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'America/New_York' });
+    expect(nodesOf(rebuilt).map((node) => node.max)).toEqual([3, 8]);
+  });
+});
+
+describe('DAILY_AGGREGATE_TIME_ZONES', () => {
+  it('lists IANA zones, and rejects anything else by name', () => {
+    expect(
+      loadConfig({ DAILY_AGGREGATE_TIME_ZONES: ' America/New_York, UTC,UTC ' }).dailyAggregateTimeZones,
+    ).toEqual(['America/New_York', 'UTC']);
+    expect(loadConfig({}).dailyAggregateTimeZones).toBeUndefined();
+    expect(loadConfig({ DAILY_AGGREGATE_TIME_ZONES: '' }).dailyAggregateTimeZones).toEqual([]);
+    expect(() => loadConfig({ DAILY_AGGREGATE_TIME_ZONES: 'UTC,CET' })).toThrow(
+      'DAILY_AGGREGATE_TIME_ZONES must list IANA zone names such as "Europe/Berlin", got "CET"',
+    );
+  });
+});
