@@ -137,7 +137,8 @@ export interface DailyRebuildScope {
 /**
  * Builds the daily rows of the scope again from the raw snapshots: one grouping pass (faster
  * than day-by-day refreshes when most days change: a bulk load, a new zone, a campaign
- * moving to another zone). Removes the scope's rows of zones no longer kept.
+ * moving to another zone). Removes the scope's rows of zones no longer kept. Rows go in in
+ * key order, so a campaign's year of days sits on a few dozen pages, not one page per day.
  */
 export async function rebuildDailyAggregates(db: Database, scope: DailyRebuildScope = {}): Promise<number> {
   const campaignsIn = scope.campaignIds
@@ -159,6 +160,7 @@ export async function rebuildDailyAggregates(db: Database, scope: DailyRebuildSc
         JOIN campaign_metrics_snapshots s ON s.campaign_id = z.campaign_id
         CROSS JOIN LATERAL (SELECT z.campaign_id, z.time_zone,
                                    date_trunc('day', s.snapshot_date, z.time_zone) AS day_start) d`)}
+      ORDER BY g.campaign_id, g.time_zone, g.day_start
       RETURNING 1
     )
     SELECT count(*)::int AS days FROM inserted`,
