@@ -1,9 +1,10 @@
 /**
  * The automatic plan check of the bench report: in the EXPLAIN (ANALYZE) output of every hot
  * statement, each scan of campaign_metrics_snapshots (or of one of its monthly partitions,
- * matched by the parent's name) must be an index scan, index-only scan or bitmap scan bounded
- * by the range asked:
- * - range-bounded: its Index Cond (Recheck Cond for a bitmap scan) constrains snapshot_date;
+ * matched by the parent's name) and of the pre-aggregated days (campaign_metrics_daily) must
+ * be an index scan, index-only scan or bitmap scan bounded by the range asked:
+ * - range-bounded: its Index Cond (Recheck Cond for a bitmap scan) constrains snapshot_date
+ *   (day_start for the days);
  * - a newest-row probe: no snapshot_date condition, but at most 2 rows per loop come out (an
  *   `ORDER BY snapshot_date DESC LIMIT 1` walk of one campaign's index range);
  * - not executed (a partition the executor pruned at run time, or a branch never reached).
@@ -14,6 +15,10 @@
  */
 
 const SNAPSHOT_RELATION = /^campaign_metrics_snapshots(?:_[a-z0-9_]+)?$/;
+const DAILY_RELATION = 'campaign_metrics_daily';
+/** The column a range bounds in a scan of `relation`, or null for a relation not checked. */
+const rangeColumnOf = (relation: string): string | null =>
+  SNAPSHOT_RELATION.test(relation) ? 'snapshot_date' : relation === DAILY_RELATION ? 'day_start' : null;
 // Bitmap Index Scan names the index only; its Bitmap Heap Scan parent carries the relation
 const SCAN_NODE =
   /(?:^|-> +)(Parallel )?(Seq Scan|Index Only Scan(?: Backward)?|Index Scan(?: Backward)?|Bitmap Heap Scan|Tid Scan|Sample Scan)(?: using \S+)? on (\S+)/;
@@ -43,9 +48,10 @@ export function checkSnapshotScans(plans: readonly string[]): PlanCheck {
     const lines = plan.split('\n');
     lines.forEach((line, index) => {
       const node = SCAN_NODE.exec(line);
-      if (!node || !SNAPSHOT_RELATION.test(node[3] ?? '')) return;
+      const relation = node?.[3] ?? '';
+      const rangeColumn = rangeColumnOf(relation);
+      if (!node || !rangeColumn) return;
       const kind = `${node[1] ?? ''}${node[2]}`;
-      const relation = node[3] as string;
       if (line.includes('(never executed)')) {
         result.notExecuted++;
         return;
@@ -60,13 +66,13 @@ export function checkSnapshotScans(plans: readonly string[]): PlanCheck {
       }
       if (kind.includes('Seq Scan') || kind === 'Tid Scan' || kind === 'Sample Scan') {
         const readNothing = !details.some((detail) => /Buffers: .*(hit|read)=/.test(detail));
-        if (relation !== 'campaign_metrics_snapshots' && rows === 0 && readNothing)
-          result.emptyPartitionScans++;
+        const partition = rangeColumn === 'snapshot_date' && relation !== 'campaign_metrics_snapshots';
+        if (partition && rows === 0 && readNothing) result.emptyPartitionScans++;
         else result.problems.push(`${kind} on ${relation}`);
         return;
       }
       const condition = details.find((detail) => /(Index|Recheck) Cond:/.test(detail)) ?? '';
-      if (condition.includes('snapshot_date')) {
+      if (condition.includes(rangeColumn)) {
         result.rangeBounded++;
         return;
       }
@@ -74,7 +80,7 @@ export function checkSnapshotScans(plans: readonly string[]): PlanCheck {
         result.newestRowProbes++;
         return;
       }
-      result.problems.push(`${kind} on ${relation} without a snapshot_date bound (${rows} rows per loop)`);
+      result.problems.push(`${kind} on ${relation} without a ${rangeColumn} bound (${rows} rows per loop)`);
     });
   }
   result.ok = result.problems.length === 0;

@@ -47,7 +47,29 @@ const OTHER_TABLE_SEQ_SCAN = `
   ->  Seq Scan on campaigns c  (cost=0.00..21.10 rows=1010 width=16) (actual time=0.005..0.120 rows=1010 loops=1)
         Buffers: shared hit=11`;
 
+const DAYS_BOUNDED = `
+  ->  Index Scan using campaign_metrics_daily_pkey on campaign_metrics_daily d  (cost=0.43..314.93 rows=79 width=42) (actual time=0.042..0.375 rows=359 loops=1)
+        Index Cond: ((campaign_id = c.id) AND (time_zone = 'America/New_York'::text) AND (day_start >= '2025-12-01 05:00:00+00'::timestamp with time zone))
+        Buffers: shared hit=40`;
+
+const DAYS_UNBOUNDED = `
+  ->  Index Scan using campaign_metrics_daily_pkey on campaign_metrics_daily d  (cost=0.43..314.93 rows=79 width=42) (actual time=0.042..0.375 rows=730 loops=1)
+        Index Cond: ((campaign_id = c.id) AND (time_zone = 'America/New_York'::text))
+        Buffers: shared hit=80`;
+
+const DAYS_SEQ_SCAN = `
+  ->  Seq Scan on campaign_metrics_daily d  (cost=0.00..0.00 rows=1 width=24) (actual time=0.003..0.003 rows=0 loops=1)
+        Filter: (campaign_id = k.campaign_id)`;
+
 describe('the bench plan check', () => {
+  it('checks scans of the pre-aggregated days by day_start, and never counts them as empty months', () => {
+    expect(checkSnapshotScans([DAYS_BOUNDED])).toMatchObject({ ok: true, rangeBounded: 1, problems: [] });
+    expect(checkSnapshotScans([DAYS_UNBOUNDED, DAYS_SEQ_SCAN]).problems).toEqual([
+      'Index Scan on campaign_metrics_daily without a day_start bound (730 rows per loop)',
+      'Seq Scan on campaign_metrics_daily',
+    ]);
+  });
+
   it('passes index and bitmap scans bounded by snapshot_date, and counts them', () => {
     const check = checkSnapshotScans([RANGE_BOUNDED]);
     expect(check).toMatchObject({ ok: true, rangeBounded: 2, newestRowProbes: 0, problems: [] });
