@@ -43,6 +43,14 @@ const DAILY_VALUES = raw(
 );
 
 /**
+ * The raw row at a group's first or last instant. LIMIT 1 keeps it a per-group primary-key
+ * probe: as a plain join the planner may hash the whole snapshot table for a big rebuild.
+ */
+const endpoint = (instant: 'first_at' | 'last_at') => sql`
+      SELECT * FROM campaign_metrics_snapshots e
+      WHERE e.campaign_id = g.campaign_id AND e.snapshot_date = g.${raw(instant)} LIMIT 1`;
+
+/**
  * Daily rows of the raw snapshots `s` that `rowsOfDays` yields with d(campaign_id,
  * time_zone, day_start). FIRST and LAST come from the rows at the group's first and last
  * instant (two primary-key probes) rather than from ordered aggregates: a sort per group
@@ -57,8 +65,8 @@ function dailyRows(rowsOfDays: SQL): SQL {
       ${rowsOfDays}
       GROUP BY 1, 2, 3
     ) g
-    JOIN campaign_metrics_snapshots f ON f.campaign_id = g.campaign_id AND f.snapshot_date = g.first_at
-    JOIN campaign_metrics_snapshots l ON l.campaign_id = g.campaign_id AND l.snapshot_date = g.last_at`;
+    CROSS JOIN LATERAL (${endpoint('first_at')}) f
+    CROSS JOIN LATERAL (${endpoint('last_at')}) l`;
 }
 
 /** (campaign_id, time_zone) of every zone kept for campaigns `c` matching `where`. */
