@@ -1,4 +1,10 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { queryRows } from '../src/db/client.js';
@@ -258,6 +264,45 @@ describe('bucket statements read the days', () => {
     await rebuildDailyAggregates(db.handle.db, { campaignIds: [id] });
     const rebuilt = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'America/New_York' });
     expect(nodesOf(rebuilt).map((node) => node.max)).toEqual([3, 8]);
+  });
+});
+
+describe('upgrading a database that has snapshots (PGlite)', () => {
+  it("builds every campaign's days in its own zone in the migration that adds them", async () => {
+    const migrations = path.resolve('drizzle');
+    const older = mkdtempSync(path.join(tmpdir(), 'cmg-migrations-'));
+    const client = await PGlite.create();
+    try {
+      for (const folder of readdirSync(migrations).filter((name) => !name.endsWith('_daily_aggregates'))) {
+        cpSync(path.join(migrations, folder), path.join(older, folder), { recursive: true });
+      }
+      const database = drizzle({ client });
+      await migrate(database, { migrationsFolder: older });
+      await client.exec(`
+        CREATE TABLE campaign_metrics_snapshots_2026_01 PARTITION OF campaign_metrics_snapshots
+          FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00');
+        INSERT INTO campaigns (id, name, status, time_zone)
+          VALUES ('5a0c1f2e-0000-4000-8000-000000000001', 'Before the upgrade', 'ACTIVE', 'Asia/Tokyo');
+        INSERT INTO campaign_metrics_snapshots (campaign_id, snapshot_date, volunteers_target, volunteers_current,
+            beneficiaries_target, beneficiaries_current, sessions_target, sessions_current, budget_allocated,
+            budget_spent, full_snapshot)
+          VALUES ('5a0c1f2e-0000-4000-8000-000000000001', '2026-01-10T14:00:00Z', 20, 4, 10, 1, 5, 1, 100, 10, '{}'),
+                 ('5a0c1f2e-0000-4000-8000-000000000001', '2026-01-10T16:00:00Z', 20, 6, 10, 1, 5, 1, 100, 12, '{}');`);
+      await migrate(database, { migrationsFolder: migrations });
+      // Tokyo (UTC+9): 14:00Z is 23:00 on the 10th, 16:00Z is 01:00 on the 11th
+      const days = await client.query<{ day_start: Date; sample_count: number; budget_spent_sum: string }>(
+        'SELECT day_start, sample_count, budget_spent_sum::text FROM campaign_metrics_daily ORDER BY day_start',
+      );
+      expect(
+        days.rows.map((row) => [row.day_start.toISOString(), row.sample_count, row.budget_spent_sum]),
+      ).toEqual([
+        ['2026-01-09T15:00:00.000Z', 1, '10.00'],
+        ['2026-01-10T15:00:00.000Z', 1, '12.00'],
+      ]);
+    } finally {
+      await client.close();
+      rmSync(older, { recursive: true, force: true });
+    }
   });
 });
 

@@ -92,17 +92,24 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
   // read those days where the range holds them whole (a one-time choice per campaign).
   const fromDaily = rank >= DAY_RANK && !selection.details;
   const daily = fromDaily ? dailyParts(query, rank, inRange, keysetRows) : null;
-  const page = daily
-    ? sql`(${pageColumns(selection, daily.page(allOf(keysetLabels), sql`ORDER BY label ${order} LIMIT ${limit}`))}
-            WHERE (SELECT daily FROM covered))
+  // With every target in its campaign's own zone the days are known to be kept: no raw branch
+  // (a generic plan initializes, and locks the partitions of, every branch it holds).
+  const certain = daily !== null && source.ownZones === true;
+  const dailyPage = daily?.page(allOf(keysetLabels), sql`ORDER BY label ${order} LIMIT ${limit}`);
+  const page = !dailyPage
+    ? rawPage
+    : certain
+      ? dailyPage
+      : sql`(${pageColumns(selection, dailyPage)} WHERE (SELECT daily FROM covered))
           UNION ALL
-          (${pageColumns(selection, rawPage)} WHERE NOT (SELECT daily FROM covered))`
-    : rawPage;
+          (${pageColumns(selection, rawPage)} WHERE NOT (SELECT daily FROM covered))`;
   const totalCount = !query.withTotalCount
     ? sql`NULL::int`
-    : daily
-      ? sql`CASE WHEN (SELECT daily FROM covered) THEN ${daily.totalCount} ELSE ${rawTotalCount} END`
-      : rawTotalCount;
+    : !daily
+      ? rawTotalCount
+      : certain
+        ? daily.totalCount
+        : sql`CASE WHEN (SELECT daily FROM covered) THEN ${daily.totalCount} ELSE ${rawTotalCount} END`;
 
   const storedBefore = (table: string) => sql`EXISTS (
           SELECT 1 FROM ${raw(table)} x, bound b
@@ -123,7 +130,7 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
         SELECT EXISTS (SELECT 1 FROM campaign_metrics_rollups x WHERE ${storedOverlap(query)})
             OR EXISTS (SELECT 1 FROM campaign_metrics_archives x WHERE ${storedOverlap(query)}) AS stored
       ),
-      ${fromDaily ? sql`covered AS MATERIALIZED (SELECT ${dailyKept} AS daily),` : sql``}
+      ${daily && !certain ? sql`covered AS MATERIALIZED (SELECT ${dailyKept} AS daily),` : sql``}
       page AS (${page})
       ${previousParts}
       SELECT probe.stored
@@ -238,22 +245,29 @@ function dailyParts(
     const bucketOfBefore = truncAtRank(raw(String(rank)), at(before), zone);
     dayKeyset.push(sql`d.day_start < ${nextLabelAtRank(raw(String(rank)), bucketOfBefore, zone)}`);
   }
-  // raw rows of the cut days: before the first whole day, from the last cut midnight on
-  const cut: SQL[] = [];
+  // Raw rows of the cut days: before the first whole day, and from the last cut midnight on.
+  // One branch each, so that both bounds of each are index conditions (an OR of the two is
+  // a filter over the whole range in a generic plan).
+  const cutDays: SQL[] = [];
   if (from) {
     const firstMidnight = sql`(CASE WHEN ${dayOf(at(from))} = ${at(from)} THEN ${at(from)}
                                ELSE ${nextLabelAtRank(raw(String(DAY_RANK)), dayOf(at(from)), zone)} END)`;
-    cut.push(sql`s.snapshot_date < ${firstMidnight}`);
+    cutDays.push(sql`s.snapshot_date < ${firstMidnight}`);
   }
-  if (to) cut.push(sql`s.snapshot_date >= ${dayOf(at(to))}`);
-  const cutRows = cut.length ? sql`(${sql.join(cut, sql` OR `)})` : sql`false`;
+  if (to) cutDays.push(sql`s.snapshot_date >= ${dayOf(at(to))}`);
 
-  const parts = (withKeyset: boolean) => sql`
-    SELECT ${label('d.day_start')} AS label, false AS is_raw, ${rollupPartColumns('d', selection.metrics)}
-    FROM campaign_metrics_daily d WHERE ${allOf([...days, ...(withKeyset ? dayKeyset : [])])}
+  const parts = (withKeyset: boolean) => {
+    const rawBranches = cutDays.map(
+      (cut) => sql`
     UNION ALL
     SELECT ${label('s.snapshot_date')}, true, ${rawPartColumns('s', selection.metrics)}
-    FROM campaign_metrics_snapshots s WHERE ${allOf([...inRange, cutRows, ...(withKeyset ? keysetRows : [])])}`;
+    FROM campaign_metrics_snapshots s WHERE ${allOf([...inRange, cut, ...(withKeyset ? keysetRows : [])])}`,
+    );
+    return sql`
+    SELECT ${label('d.day_start')} AS label, false AS is_raw, ${rollupPartColumns('d', selection.metrics)}
+    FROM campaign_metrics_daily d WHERE ${allOf([...days, ...(withKeyset ? dayKeyset : [])])}
+    ${sql.join(rawBranches, sql``)}`;
+  };
 
   return {
     page: (labelFilter: SQL, orderAndLimit: SQL) => sql`
