@@ -47,8 +47,6 @@ export const allOf = (conditions: readonly SQL[]): SQL =>
 export interface TargetSource {
   from: SQL;
   columns: SQL;
-  /** Every target's zone is its campaign's own, whose local days are always pre-aggregated. */
-  ownZones?: boolean;
 }
 
 /** Targets the caller names, campaign and zone each, numbered from 1 in their order. */

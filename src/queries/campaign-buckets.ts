@@ -45,7 +45,6 @@ function visibleCampaignTargets(
     ) k`,
     columns: sql`k.target, k.time_zone,
       CASE WHEN row_number() OVER (PARTITION BY k.target ORDER BY r.bucket_start) = 1 THEN k.campaign END AS campaign`,
-    ownZones: targets.every((target) => target.timeZone === null),
   };
 }
 
