@@ -1,7 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { METRICS } from '../metrics/catalog.js';
+import { raw } from './bucket-query.js';
 import { rollupValueColumns } from './rollup-parts.js';
+import { campaignIdIn } from './target-list.js';
 
 /**
  * Upkeep of campaign_metrics_daily (src/db/schema/daily-aggregates.ts): each (campaign, zone,
@@ -20,7 +22,6 @@ const DAILY_COLUMNS = [
   'last_at',
   ...rollupValueColumns(),
 ];
-const raw = (text: string) => sql.raw(text);
 const COLUMN_LIST = raw(DAILY_COLUMNS.join(', '));
 
 /** Per metric: MIN, MAX, SUM and (nullable metrics) COUNT of the raw rows `s` of a group. */
@@ -135,6 +136,10 @@ export async function refreshDailyAggregates(db: Database, spans: readonly Touch
     DO UPDATE SET (${COLUMN_LIST}) = ROW(${raw(DAILY_COLUMNS.map((c) => `excluded.${c}`).join(', '))})`);
 }
 
+/** Zone names (IANA: no quotes or commas) as a text[] parameter. */
+const zoneArray = (zones: readonly string[]): SQL =>
+  sql`${`{${zones.map((zone) => `"${zone}"`).join(',')}}`}::text[]`;
+
 export interface DailyRebuildScope {
   /** Only these campaigns (default: all). */
   campaignIds?: readonly string[];
@@ -149,13 +154,9 @@ export interface DailyRebuildScope {
  * key order, so a campaign's year of days sits on a few dozen pages, not one page per day.
  */
 export async function rebuildDailyAggregates(db: Database, scope: DailyRebuildScope = {}): Promise<number> {
-  const campaignsIn = scope.campaignIds
-    ? sql`c.id = ANY(${`{${scope.campaignIds.join(',')}}`}::uuid[])`
-    : sql`true`;
+  const campaignsIn = scope.campaignIds ? campaignIdIn(scope.campaignIds) : sql`true`;
   const zonesIn = (column: string) =>
-    scope.timeZones
-      ? sql`${raw(column)} = ANY(${`{${scope.timeZones.map((z) => `"${z}"`).join(',')}}`}::text[])`
-      : sql`true`;
+    scope.timeZones ? sql`${raw(column)} = ANY(${zoneArray(scope.timeZones)})` : sql`true`;
   await db.execute(sql`
     DELETE FROM campaign_metrics_daily x
     WHERE x.campaign_id IN (SELECT c.id FROM campaigns c WHERE ${campaignsIn}) AND ${zonesIn('x.time_zone')}`);
@@ -193,7 +194,7 @@ export async function setDailyAggregateZones(
     const added = zones.filter((zone) => !current.includes(zone));
     const removed = current.filter((zone) => !zones.includes(zone));
     if (removed.length) {
-      const list = sql`${`{${removed.map((z) => `"${z}"`).join(',')}}`}::text[]`;
+      const list = zoneArray(removed);
       await tx.execute(sql`DELETE FROM daily_aggregate_zones WHERE time_zone = ANY(${list})`);
       await tx.execute(sql`
         DELETE FROM campaign_metrics_daily x USING campaigns c
