@@ -59,7 +59,21 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
     );
     keysetLabels.push(sql`label < ${at(before)}`);
   }
-  const rows = allOf([...inRange, ...keysetRows]);
+  // DAY and coarser buckets in a zone whose local days are pre-aggregated for the campaign
+  // read those days where the range holds them whole (a one-time choice per campaign).
+  const daily = rank >= DAY_RANK && !selection.details ? dailyParts(query, rank, inRange, keysetRows) : null;
+  // Where the days answer, the raw branch below never runs; for one target PostgreSQL can tell
+  // so from the parameters (campaign_days_kept) and drop its month partitions before starting
+  // instead of initializing a year of them (about 0.3 ms of PostgreSQL CPU per execution).
+  const rawRange =
+    daily && source.only
+      ? [
+          ...inRange,
+          sql`s.snapshot_date < (CASE WHEN campaign_days_kept(${source.only.campaignId}, ${source.only.timeZone})
+                                 THEN '-infinity'::timestamptz ELSE 'infinity'::timestamptz END)`,
+        ]
+      : inRange;
+  const rows = allOf([...rawRange, ...keysetRows]);
   // The range again for the FIRST/LAST probes: on the month-partitioned table an unbounded
   // probe is planned over every partition of the campaign (a hash join reading all its rows).
   const probeRange = (alias: 'f' | 'l') =>
@@ -86,11 +100,8 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
         );
 
   const rawTotalCount = sql`(SELECT count(*)::int FROM (
-          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(inRange)}) bucket)`;
+          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(rawRange)}) bucket)`;
 
-  // DAY and coarser buckets in a zone whose local days are pre-aggregated for the campaign
-  // read those days where the range holds them whole (a one-time choice per campaign).
-  const daily = rank >= DAY_RANK && !selection.details ? dailyParts(query, rank, inRange, keysetRows) : null;
   // Both branches even where the zone is the campaign's own (always kept): with the raw one,
   // PostgreSQL keeps the statement's generic plan; without it, it plans every execution
   // afresh (the 30-day series: 0.63 -> 1.33 ms of PostgreSQL CPU per answer).
@@ -196,6 +207,8 @@ function groupedPage(
 }
 
 const DAY_RANK = 2;
+/** More than any local day lasts (23 to 25 hours where clocks change; tzdb has none near 48). */
+const LONGER_THAN_A_DAY = sql`interval '48 hours'`;
 
 /** Whether campaign k's local days in zone k.time_zone are pre-aggregated (its own zone, or a kept one). */
 const dailyKept = sql`(EXISTS (SELECT 1 FROM campaigns c WHERE c.id = k.campaign_id AND c.time_zone = k.time_zone)
@@ -242,14 +255,24 @@ function dailyParts(
   }
   // Raw rows of the cut days: before the first whole day, and from the last cut midnight on.
   // One branch each, so that both bounds of each are index conditions (an OR of the two is
-  // a filter over the whole range in a generic plan).
+  // a filter over the whole range in a generic plan). The midnights depend on the zone, a
+  // column, so each branch also gets a bound of parameters alone, 48 hours (longer than any
+  // local day) from its end of the range: with it the executor drops the month partitions
+  // outside it before starting, not after (a year's range: 11 of 12 per branch, about 0.3 ms
+  // of PostgreSQL CPU per execution).
   const cutDays: SQL[] = [];
   if (from) {
     const firstMidnight = sql`(CASE WHEN ${dayOf(at(from))} = ${at(from)} THEN ${at(from)}
                                ELSE ${nextLabelAtRank(raw(String(DAY_RANK)), dayOf(at(from)), zone)} END)`;
-    cutDays.push(sql`s.snapshot_date < ${firstMidnight}`);
+    cutDays.push(
+      sql`s.snapshot_date < ${firstMidnight} AND s.snapshot_date < ${at(from)} + ${LONGER_THAN_A_DAY}`,
+    );
   }
-  if (to) cutDays.push(sql`s.snapshot_date >= ${dayOf(at(to))}`);
+  if (to) {
+    cutDays.push(
+      sql`s.snapshot_date >= ${dayOf(at(to))} AND s.snapshot_date >= ${at(to)} - ${LONGER_THAN_A_DAY}`,
+    );
+  }
 
   const parts = (withKeyset: boolean) => {
     const rawBranches = cutDays.map(
