@@ -1,10 +1,11 @@
 /**
  * The automatic plan check of the bench report: in the EXPLAIN (ANALYZE) output of every hot
  * statement, each scan of campaign_metrics_snapshots (or of one of its monthly partitions,
- * matched by the parent's name) and of the pre-aggregated days (campaign_metrics_daily) must
- * be an index scan, index-only scan or bitmap scan bounded by the range asked:
+ * matched by the parent's name) and of the pre-aggregated days and weeks
+ * (campaign_metrics_daily, campaign_metrics_weekly) must be an index scan, index-only scan or
+ * bitmap scan bounded by the range asked:
  * - range-bounded: its Index Cond (Recheck Cond for a bitmap scan) constrains snapshot_date
- *   (day_start for the days);
+ *   (day_start for the days, week_start for the weeks);
  * - a newest-row probe: no snapshot_date condition, but at most 2 rows per loop come out (an
  *   `ORDER BY snapshot_date DESC LIMIT 1` walk of one campaign's index range);
  * - not executed (a partition the executor pruned at run time, or a branch never reached).
@@ -15,10 +16,13 @@
  */
 
 const SNAPSHOT_RELATION = /^campaign_metrics_snapshots(?:_[a-z0-9_]+)?$/;
-const DAILY_RELATION = 'campaign_metrics_daily';
+const PRE_AGGREGATE_RANGE_COLUMNS: Record<string, string> = {
+  campaign_metrics_daily: 'day_start',
+  campaign_metrics_weekly: 'week_start',
+};
 /** The column a range bounds in a scan of `relation`, or null for a relation not checked. */
 const rangeColumnOf = (relation: string): string | null =>
-  SNAPSHOT_RELATION.test(relation) ? 'snapshot_date' : relation === DAILY_RELATION ? 'day_start' : null;
+  SNAPSHOT_RELATION.test(relation) ? 'snapshot_date' : (PRE_AGGREGATE_RANGE_COLUMNS[relation] ?? null);
 // Bitmap Index Scan names the index only; its Bitmap Heap Scan parent carries the relation
 const SCAN_NODE =
   /(?:^|-> +)(Parallel )?(Seq Scan|Index Only Scan(?: Backward)?|Index Scan(?: Backward)?|Bitmap Heap Scan|Tid Scan|Sample Scan)(?: using \S+)? on (\S+)/;

@@ -61,7 +61,24 @@ const DAYS_SEQ_SCAN = `
   ->  Seq Scan on campaign_metrics_daily d  (cost=0.00..0.00 rows=1 width=24) (actual time=0.003..0.003 rows=0 loops=1)
         Filter: (campaign_id = k.campaign_id)`;
 
+const WEEKS_BOUNDED = `
+  ->  Index Scan using campaign_metrics_weekly_pkey on campaign_metrics_weekly w  (cost=0.42..60.10 rows=52 width=42) (actual time=0.015..0.029 rows=52 loops=1)
+        Index Cond: ((campaign_id = c.id) AND (time_zone = 'America/New_York'::text) AND (week_start >= '2025-12-01 05:00:00+00'::timestamp with time zone))
+        Buffers: shared hit=9`;
+
+const WEEKS_UNBOUNDED = `
+  ->  Index Scan using campaign_metrics_weekly_pkey on campaign_metrics_weekly w  (cost=0.42..60.10 rows=104 width=42) (actual time=0.015..0.029 rows=104 loops=1)
+        Index Cond: ((campaign_id = c.id) AND (time_zone = 'America/New_York'::text))
+        Buffers: shared hit=12`;
+
 describe('the bench plan check', () => {
+  it('checks scans of the pre-aggregated weeks by week_start', () => {
+    expect(checkSnapshotScans([WEEKS_BOUNDED])).toMatchObject({ ok: true, rangeBounded: 1, problems: [] });
+    expect(checkSnapshotScans([WEEKS_UNBOUNDED]).problems).toEqual([
+      'Index Scan on campaign_metrics_weekly without a week_start bound (104 rows per loop)',
+    ]);
+  });
+
   it('checks scans of the pre-aggregated days by day_start, and never counts them as empty months', () => {
     expect(checkSnapshotScans([DAYS_BOUNDED])).toMatchObject({ ok: true, rangeBounded: 1, problems: [] });
     expect(checkSnapshotScans([DAYS_UNBOUNDED, DAYS_SEQ_SCAN]).problems).toEqual([

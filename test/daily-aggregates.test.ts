@@ -15,8 +15,9 @@ import { createCampaignWith, retain, type TestSnapshot, temporaryArchive } from 
 import { createTestDatabase, executeOk, type TestDatabase } from './helpers/test-database.js';
 
 /**
- * The pre-aggregated local days (campaign_metrics_daily) follow every writer of raw
- * snapshots, and bucket statements read them. Expected rows are written out by hand.
+ * The pre-aggregated local days (campaign_metrics_daily) and weeks (campaign_metrics_weekly)
+ * follow every writer of raw snapshots, and bucket statements read them. Expected rows are
+ * written out by hand.
  */
 
 let db: TestDatabase;
@@ -38,9 +39,9 @@ const snap = (iso: string, spentCents: number, volunteers: number, sroi: number 
   sroi,
 });
 
-interface DailyRow {
+interface PeriodRow {
   zone: string;
-  day: string;
+  start: string;
   samples: number;
   first: string;
   last: string;
@@ -52,18 +53,21 @@ interface DailyRow {
   sroiCount: number;
 }
 
-async function dailyRows(campaignId: string): Promise<DailyRow[]> {
+/** A campaign's pre-aggregated days or weeks, by zone and start. */
+async function periodRows(campaignId: string, level: 'days' | 'weeks' = 'days'): Promise<PeriodRow[]> {
+  const [table, start] =
+    level === 'days' ? ['campaign_metrics_daily', 'day_start'] : ['campaign_metrics_weekly', 'week_start'];
   const rows = await queryRows(
     db.handle.db,
-    sql`SELECT time_zone, day_start, sample_count, first_at, last_at, volunteers_current_first,
+    sql`SELECT time_zone, ${sql.raw(start)} AS start, sample_count, first_at, last_at, volunteers_current_first,
                volunteers_current_last, volunteers_current_min, volunteers_current_max,
                budget_spent_sum::text AS spent_sum, sroi_score_count
-        FROM campaign_metrics_daily WHERE campaign_id = ${campaignId}::uuid
-        ORDER BY time_zone, day_start`,
+        FROM ${sql.raw(table)} WHERE campaign_id = ${campaignId}::uuid
+        ORDER BY time_zone, start`,
   );
   return rows.map((row) => ({
     zone: String(row.time_zone),
-    day: toInstant(row.day_start).toISOString(),
+    start: toInstant(row.start).toISOString(),
     samples: Number(row.sample_count),
     first: toInstant(row.first_at).toISOString(),
     last: toInstant(row.last_at).toISOString(),
@@ -88,10 +92,10 @@ describe('ingest keeps the local days exact', () => {
       snap('2026-01-10T12:00:00Z', 2050, 9, null), // Berlin 10th, New York 10th
       snap('2026-01-10T23:30:00Z', 3000, 2, 2.25), // Berlin 11th 00:30, New York 10th
     ]);
-    expect(await dailyRows(id)).toEqual([
+    expect(await periodRows(id)).toEqual([
       {
         zone: 'America/New_York',
-        day: '2026-01-09T05:00:00.000Z',
+        start: '2026-01-09T05:00:00.000Z',
         samples: 1,
         first: '2026-01-10T01:00:00.000Z',
         last: '2026-01-10T01:00:00.000Z',
@@ -104,7 +108,7 @@ describe('ingest keeps the local days exact', () => {
       },
       {
         zone: 'America/New_York',
-        day: NEW_YORK_DAY_1,
+        start: NEW_YORK_DAY_1,
         samples: 2,
         first: '2026-01-10T12:00:00.000Z',
         last: '2026-01-10T23:30:00.000Z',
@@ -117,7 +121,7 @@ describe('ingest keeps the local days exact', () => {
       },
       {
         zone: 'Europe/Berlin',
-        day: BERLIN_DAY_1,
+        start: BERLIN_DAY_1,
         samples: 2,
         first: '2026-01-10T01:00:00.000Z',
         last: '2026-01-10T12:00:00.000Z',
@@ -130,7 +134,7 @@ describe('ingest keeps the local days exact', () => {
       },
       {
         zone: 'Europe/Berlin',
-        day: BERLIN_DAY_2,
+        start: BERLIN_DAY_2,
         samples: 1,
         first: '2026-01-10T23:30:00.000Z',
         last: '2026-01-10T23:30:00.000Z',
@@ -143,6 +147,23 @@ describe('ingest keeps the local days exact', () => {
       },
     ]);
 
+    // Monday the 5th starts the week of all three, in both zones: the days merged
+    const week = {
+      samples: 3,
+      first: '2026-01-10T01:00:00.000Z',
+      last: '2026-01-10T23:30:00.000Z',
+      volunteersFirst: 4,
+      volunteersLast: 2,
+      volunteersMin: 2,
+      volunteersMax: 9,
+      spentSum: '60.50',
+      sroiCount: 2,
+    };
+    expect(await periodRows(id, 'weeks')).toEqual([
+      { zone: 'America/New_York', start: '2026-01-05T05:00:00.000Z', ...week },
+      { zone: 'Europe/Berlin', start: '2026-01-04T23:00:00.000Z', ...week },
+    ]);
+
     // the noon snapshot again with other values (a late correction), and one more at 18:00
     await executeOk(db.gateway, RECORD_SNAPSHOTS, {
       input: [
@@ -150,13 +171,13 @@ describe('ingest keeps the local days exact', () => {
         snapshotInput(id, { at: '2026-01-10T18:00:00Z', volunteers: [11, 20], spent: '2.00', sroi: null }),
       ],
     });
-    const berlinDay1 = (await dailyRows(id)).find(
-      (row) => row.zone === 'Europe/Berlin' && row.day === BERLIN_DAY_1,
+    const berlinDay1 = (await periodRows(id)).find(
+      (row) => row.zone === 'Europe/Berlin' && row.start === BERLIN_DAY_1,
     );
     // by hand: samples at 01:00 (4, 10.00, 1.5), 12:00 (7, 1.25, 3), 18:00 (11, 2.00, null)
     expect(berlinDay1).toEqual({
       zone: 'Europe/Berlin',
-      day: BERLIN_DAY_1,
+      start: BERLIN_DAY_1,
       samples: 3,
       first: '2026-01-10T01:00:00.000Z',
       last: '2026-01-10T18:00:00.000Z',
@@ -167,6 +188,21 @@ describe('ingest keeps the local days exact', () => {
       spentSum: '13.25',
       sroiCount: 2,
     });
+    // the weeks follow: 01:00 (4, 10.00, 1.5), 12:00 (7, 1.25, 3), 18:00 (11, 2.00, null), 23:30 (2, 30.00, 2.25)
+    const weekValues = (await periodRows(id, 'weeks')).map((row) => [
+      row.zone,
+      row.samples,
+      row.volunteersFirst,
+      row.volunteersLast,
+      row.volunteersMin,
+      row.volunteersMax,
+      row.spentSum,
+      row.sroiCount,
+    ]);
+    expect(weekValues).toEqual([
+      ['America/New_York', 4, 4, 2, 2, 11, '43.25', 3],
+      ['Europe/Berlin', 4, 4, 2, 2, 11, '43.25', 3],
+    ]);
   });
 });
 
@@ -179,9 +215,14 @@ describe('other writers', () => {
       input: { id, name: 'Mover', status: 'ACTIVE', timeZone: 'Asia/Tokyo' },
     });
     // Tokyo is UTC+9: 01:00Z is 10:00 on the 10th, whose midnight is 2026-01-09T15:00Z
-    expect((await dailyRows(id)).map((row) => [row.zone, row.day, row.samples])).toEqual([
+    expect((await periodRows(id)).map((row) => [row.zone, row.start, row.samples])).toEqual([
       ['America/New_York', '2026-01-09T05:00:00.000Z', 1],
       ['Asia/Tokyo', '2026-01-09T15:00:00.000Z', 1],
+    ]);
+    // and its week: Monday the 5th, Tokyo midnight
+    expect((await periodRows(id, 'weeks')).map((row) => [row.zone, row.start, row.samples])).toEqual([
+      ['America/New_York', '2026-01-05T05:00:00.000Z', 1],
+      ['Asia/Tokyo', '2026-01-04T15:00:00.000Z', 1],
     ]);
   });
 
@@ -193,14 +234,25 @@ describe('other writers', () => {
     ]);
     // asOf 2026-06-15: March is older than the DAY cutoff (31 days), June 14 is not
     await retain(db.handle.db, archive.url, new Date('2026-06-15T00:00:00Z'));
-    const left = (await dailyRows(id)).map((row) => [row.zone, row.day, row.samples]);
+    const left = (await periodRows(id)).map((row) => [row.zone, row.start, row.samples]);
     expect(left).toEqual([
       ['America/New_York', '2026-06-14T04:00:00.000Z', 1],
       ['UTC', '2026-06-14T00:00:00.000Z', 1],
     ]);
-    await db.handle.db.execute(sql`DELETE FROM campaign_metrics_daily WHERE campaign_id = ${id}::uuid`);
+    // Sunday the 14th lies in the week of Monday the 8th; March's weeks went with its days
+    const weeksLeft = (await periodRows(id, 'weeks')).map((row) => [row.zone, row.start, row.samples]);
+    expect(weeksLeft).toEqual([
+      ['America/New_York', '2026-06-08T04:00:00.000Z', 1],
+      ['UTC', '2026-06-08T00:00:00.000Z', 1],
+    ]);
+    for (const table of ['campaign_metrics_daily', 'campaign_metrics_weekly']) {
+      await db.handle.db.execute(sql`DELETE FROM ${sql.raw(table)} WHERE campaign_id = ${id}::uuid`);
+    }
     await rebuildDailyAggregates(db.handle.db, { campaignIds: [id] });
-    expect((await dailyRows(id)).map((row) => [row.zone, row.day, row.samples])).toEqual(left);
+    expect((await periodRows(id)).map((row) => [row.zone, row.start, row.samples])).toEqual(left);
+    expect((await periodRows(id, 'weeks')).map((row) => [row.zone, row.start, row.samples])).toEqual(
+      weeksLeft,
+    );
   });
 
   it('drops a zone no longer kept, but not where it is a campaign zone', async () => {
@@ -214,19 +266,23 @@ describe('other writers', () => {
       added: [],
       removed: ['America/New_York'],
     });
-    expect((await dailyRows(id)).map((row) => row.zone)).toEqual(['America/New_York']);
-    expect((await dailyRows(other)).map((row) => row.zone)).toEqual(['UTC']);
+    for (const level of ['days', 'weeks'] as const) {
+      expect((await periodRows(id, level)).map((row) => row.zone)).toEqual(['America/New_York']);
+      expect((await periodRows(other, level)).map((row) => row.zone)).toEqual(['UTC']);
+    }
     const restored = await setDailyAggregateZones(db.handle.db, ['America/New_York']);
     expect(restored.added).toEqual(['America/New_York']);
-    expect((await dailyRows(other)).map((row) => row.zone)).toEqual(['America/New_York', 'UTC']);
+    for (const level of ['days', 'weeks'] as const) {
+      expect((await periodRows(other, level)).map((row) => row.zone)).toEqual(['America/New_York', 'UTC']);
+    }
   });
 });
 
 describe('bucket statements read the days', () => {
   const WEEKS = /* GraphQL */ `
-    query Weeks($id: ID!, $zone: TimeZone!) {
+    query Weeks($id: ID!, $zone: TimeZone!, $from: DateTime!, $to: DateTime!) {
       campaign(id: $id) {
-        snapshots(from: "2026-01-05T05:00:00Z", to: "2026-01-19T05:00:00Z", granularity: WEEK, timeZone: $zone, first: 10) {
+        snapshots(from: $from, to: $to, granularity: WEEK, timeZone: $zone, first: 10) {
           totalCount
           edges { node { snapshotDate sampleCount max: value(metric: VOLUNTEERS_CURRENT, stat: MAX) } }
         }
@@ -241,39 +297,59 @@ describe('bucket statements read the days', () => {
   type WeeksAnswer = { campaign: { snapshots: { totalCount: number; edges: { node: WeekNode }[] } } };
   const nodesOf = (data: WeeksAnswer) => data.campaign.snapshots.edges.map((edge) => edge.node);
 
-  it('answers whole days from the pre-aggregate and cut days from the snapshots', async () => {
+  it('answers whole weeks from their pre-aggregate, days of cut weeks from theirs, cut days from the snapshots', async () => {
     const id = await createCampaignWith(db, { timeZone: 'UTC', name: 'Weeks' }, [
       snap('2026-01-05T06:00:00Z', 100, 3, null), // New York Monday the 5th, 01:00
       snap('2026-01-12T12:00:00Z', 100, 5, null),
       snap('2026-01-19T04:00:00Z', 100, 8, null), // New York Sunday the 18th, 23:00
     ]);
-    // a day's pre-aggregate is what the week reads: alter it behind the writers' back
+    // what the statement reads shows: alter a week's and a day's pre-aggregate behind the writers' back
     await db.handle.db.execute(
-      sql`UPDATE campaign_metrics_daily SET volunteers_current_max = 50
-          WHERE campaign_id = ${id}::uuid AND time_zone = 'America/New_York' AND day_start = '2026-01-12T05:00:00Z'`,
+      sql`UPDATE campaign_metrics_weekly SET volunteers_current_max = 50
+          WHERE campaign_id = ${id}::uuid AND time_zone = 'America/New_York' AND week_start = '2026-01-12T05:00:00Z'`,
     );
-    const newYork = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'America/New_York' });
+    await db.handle.db.execute(
+      sql`UPDATE campaign_metrics_daily SET volunteers_current_max = 40
+          WHERE campaign_id = ${id}::uuid AND time_zone = 'America/New_York' AND day_start = '2026-01-05T05:00:00Z'`,
+    );
+    const weeks = (zone: string, from = '2026-01-05T05:00:00Z', to = '2026-01-19T05:00:00Z') =>
+      executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone, from, to });
+    // two whole New York weeks: the week rows
+    const newYork = await weeks('America/New_York');
     expect(newYork.campaign.snapshots.totalCount).toBe(2);
     expect(nodesOf(newYork)).toEqual([
       { snapshotDate: '2026-01-05T05:00:00.000Z', sampleCount: 1, max: 3 },
       { snapshotDate: '2026-01-12T05:00:00.000Z', sampleCount: 2, max: 50 },
     ]);
+    // up to Saturday the 10th: the first week is cut, so its whole days (Monday the 5th altered)
+    expect(nodesOf(await weeks('America/New_York', '2026-01-05T05:00:00Z', '2026-01-10T05:00:00Z'))).toEqual([
+      { snapshotDate: '2026-01-05T05:00:00.000Z', sampleCount: 1, max: 40 },
+    ]);
+    // from Wednesday the 7th to Wednesday the 21st: days, the whole week between, days
+    expect(nodesOf(await weeks('America/New_York', '2026-01-07T05:00:00Z', '2026-01-21T05:00:00Z'))).toEqual([
+      { snapshotDate: '2026-01-12T05:00:00.000Z', sampleCount: 2, max: 50 },
+    ]);
     // Tokyo's days are not kept: the snapshots themselves; the range cuts its first and last week
-    const tokyo = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'Asia/Tokyo' });
+    const tokyo = await weeks('Asia/Tokyo');
     expect(nodesOf(tokyo).map((node) => node.max)).toEqual([3, 5, 8]);
     await rebuildDailyAggregates(db.handle.db, { campaignIds: [id] });
-    const rebuilt = await executeOk<WeeksAnswer>(db.gateway, WEEKS, { id, zone: 'America/New_York' });
+    const rebuilt = await weeks('America/New_York');
     expect(nodesOf(rebuilt).map((node) => node.max)).toEqual([3, 8]);
+    expect(nodesOf(await weeks('America/New_York', '2026-01-05T05:00:00Z', '2026-01-10T05:00:00Z'))).toEqual([
+      { snapshotDate: '2026-01-05T05:00:00.000Z', sampleCount: 1, max: 3 },
+    ]);
   });
 });
 
 describe('upgrading a database that has snapshots (PGlite)', () => {
-  it("builds every campaign's days in its own zone in the migration that adds them", async () => {
+  it("builds every campaign's days and weeks in its own zone in the migrations that add them", async () => {
     const migrations = path.resolve('drizzle');
     const older = mkdtempSync(path.join(tmpdir(), 'cmg-migrations-'));
     const client = await PGlite.create();
     try {
-      for (const folder of readdirSync(migrations).filter((name) => !name.endsWith('_daily_aggregates'))) {
+      const all = readdirSync(migrations).sort();
+      const daysAdded = all.findIndex((name) => name.endsWith('_daily_aggregates'));
+      for (const folder of all.slice(0, daysAdded)) {
         cpSync(path.join(migrations, folder), path.join(older, folder), { recursive: true });
       }
       const database = drizzle({ client });
@@ -299,6 +375,13 @@ describe('upgrading a database that has snapshots (PGlite)', () => {
         ['2026-01-09T15:00:00.000Z', 1, '10.00'],
         ['2026-01-10T15:00:00.000Z', 1, '12.00'],
       ]);
+      // and the later migration their week: Saturday the 10th and Sunday the 11th, Tokyo's Monday the 5th
+      const weeks = await client.query<{ week_start: Date; sample_count: number; budget_spent_sum: string }>(
+        'SELECT week_start, sample_count, budget_spent_sum::text FROM campaign_metrics_weekly',
+      );
+      expect(
+        weeks.rows.map((row) => [row.week_start.toISOString(), row.sample_count, row.budget_spent_sum]),
+      ).toEqual([['2026-01-04T15:00:00.000Z', 2, '22.00']]);
     } finally {
       await client.close();
       rmSync(older, { recursive: true, force: true });

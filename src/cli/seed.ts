@@ -137,7 +137,7 @@ async function seedScale(database: DatabaseHandle, databaseUrl: string, args: Sc
       `campaigns: ${result.campaigns}  snapshots: ${result.snapshots}  minutes: ${minutes(result.seconds)}  rows/s: ${Math.round(result.snapshots / result.seconds)}`,
     );
     const vacuumStarted = performance.now();
-    await sql`VACUUM (ANALYZE) campaigns, campaign_metrics_snapshots, campaign_metrics_daily`;
+    await sql`VACUUM (ANALYZE) campaigns, campaign_metrics_snapshots, campaign_metrics_daily, campaign_metrics_weekly`;
     console.log(`VACUUM (ANALYZE): ${minutes((performance.now() - vacuumStarted) / 1000)} minutes`);
   } finally {
     await sql.end({ timeout: 5 });

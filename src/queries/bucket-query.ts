@@ -2,7 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type BucketSelection, bucketValues } from '../metrics/bucket-selection.js';
 import type { Granularity } from '../metrics/catalog.js';
 import { at } from './rollup-parts.js';
-import { onlyTargetParameters, targetList } from './target-list.js';
+import { targetList } from './target-list.js';
 
 /** A campaign and the zone its buckets follow. */
 export interface BucketTarget {
@@ -47,13 +47,11 @@ export const allOf = (conditions: readonly SQL[]): SQL =>
 export interface TargetSource {
   from: SQL;
   columns: SQL;
-  /** The only target's campaign and zone as parameters (onlyTargetParameters). */
-  only?: { campaignId: SQL; timeZone: SQL };
 }
 
 /** Targets the caller names, campaign and zone each, numbered from 1 in their order. */
 export function givenTargets(targets: readonly BucketTarget[]): TargetSource {
-  return { from: targetList(targets, 'k'), columns: sql`k.target`, only: onlyTargetParameters(targets) };
+  return { from: targetList(targets, 'k'), columns: sql`k.target` };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type SnapshotBucketsQuery,
   type SnapshotBucketsResult,
 } from './snapshot-buckets.js';
-import { onlyTargetParameters, targetList } from './target-list.js';
+import { targetList } from './target-list.js';
 
 /** A campaign by id and the zone of its buckets: one the caller names, or null for the campaign's own. */
 export interface CampaignBucketsTarget {
@@ -45,7 +45,6 @@ function visibleCampaignTargets(
     ) k`,
     columns: sql`k.target, k.time_zone,
       CASE WHEN row_number() OVER (PARTITION BY k.target ORDER BY r.bucket_start) = 1 THEN k.campaign END AS campaign`,
-    only: onlyTargetParameters(targets),
   };
 }
 

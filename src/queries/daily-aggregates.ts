@@ -2,27 +2,55 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from '../db/client.js';
 import { METRICS } from '../metrics/catalog.js';
 import { raw } from './bucket-query.js';
-import { rollupValueColumns } from './rollup-parts.js';
+import { mergedRollupAggregates, rollupValueColumns } from './rollup-parts.js';
 import { campaignIdIn } from './target-list.js';
 
 /**
- * Upkeep of campaign_metrics_daily (src/db/schema/daily-aggregates.ts): each (campaign, zone,
- * local day) row is the exact partial aggregate of the raw snapshots of that day, for the
- * campaign's own zone and every zone of daily_aggregate_zones. Every writer of raw snapshots
- * calls one of these in its transaction: ingest and retention refresh the days they touched,
- * the bulk seed and zone changes rebuild.
+ * Upkeep of the pre-aggregated local days and weeks (src/db/schema/daily-aggregates.ts):
+ * each (campaign, zone, local day) row of campaign_metrics_daily is the exact partial
+ * aggregate of the raw snapshots of that day, each row of campaign_metrics_weekly the merge
+ * of the days of its ISO week, for the campaign's own zone and every zone of
+ * daily_aggregate_zones. Every writer of raw snapshots calls one of these in its
+ * transaction: ingest and retention refresh the periods they touched, the bulk seed and zone
+ * changes rebuild.
  */
 
-const DAILY_COLUMNS = [
-  'campaign_id',
-  'time_zone',
-  'day_start',
-  'sample_count',
-  'first_at',
-  'last_at',
-  ...rollupValueColumns(),
-];
-const COLUMN_LIST = raw(DAILY_COLUMNS.join(', '));
+/** A pre-aggregated table: its periods start at local midnights of `unit`s. */
+interface PeriodTable {
+  table: SQL;
+  /** The start column (a local midnight in time_zone). */
+  start: SQL;
+  unit: 'day' | 'week';
+  /** Every column, in table order. */
+  names: readonly string[];
+  /** The same as a list. */
+  columns: SQL;
+  /** `excluded.` and every column, for an upsert. */
+  excluded: SQL;
+}
+
+function periodTable(table: string, start: string, unit: PeriodTable['unit']): PeriodTable {
+  const columns = [
+    'campaign_id',
+    'time_zone',
+    start,
+    'sample_count',
+    'first_at',
+    'last_at',
+    ...rollupValueColumns(),
+  ];
+  return {
+    table: raw(table),
+    start: raw(start),
+    unit,
+    names: columns,
+    columns: raw(columns.join(', ')),
+    excluded: raw(columns.map((c) => `excluded.${c}`).join(', ')),
+  };
+}
+
+const DAYS = periodTable('campaign_metrics_daily', 'day_start', 'day');
+const WEEKS = periodTable('campaign_metrics_weekly', 'week_start', 'week');
 
 /** Per metric: MIN, MAX, SUM and (nullable metrics) COUNT of the raw rows `s` of a group. */
 const GROUP_AGGREGATES = raw(
@@ -36,11 +64,13 @@ const GROUP_AGGREGATES = raw(
 
 /** The daily columns of a group `g` with its first row `f` and last row `l`. */
 const DAILY_VALUES = raw(
-  DAILY_COLUMNS.map((column) => {
-    if (column.endsWith('_first')) return `f.${column.slice(0, -'_first'.length)} AS ${column}`;
-    if (column.endsWith('_last')) return `l.${column.slice(0, -'_last'.length)} AS ${column}`;
-    return `g.${column}`;
-  }).join(', '),
+  DAYS.names
+    .map((column) => {
+      if (column.endsWith('_first')) return `f.${column.slice(0, -'_first'.length)} AS ${column}`;
+      if (column.endsWith('_last')) return `l.${column.slice(0, -'_last'.length)} AS ${column}`;
+      return `g.${column}`;
+    })
+    .join(', '),
 );
 
 /**
@@ -87,11 +117,12 @@ export interface TouchedSpan {
 }
 
 /**
- * Recomputes every kept day overlapping the spans from the raw rows now present: a day with
- * rows gets its fresh aggregate, a day without is removed. One statement. Campaigns are
- * locked first (advisory, in id order): a concurrent writer of the same campaign waits, and
- * its own refresh then reads this transaction's rows too, so the last refresh to commit saw
- * every committed row (READ COMMITTED: each statement reads what has committed before it).
+ * Recomputes every kept day, then every kept week, overlapping the spans from the rows now
+ * present: a period with rows gets its fresh aggregate, a period without is removed (weeks
+ * from the days the first statement left). Campaigns are locked first (advisory, in id
+ * order): a concurrent writer of the same campaign waits, and its own refresh then reads this
+ * transaction's rows too, so the last refresh to commit saw every committed row (READ
+ * COMMITTED: each statement reads what has committed before it).
  */
 export async function refreshDailyAggregates(db: Database, spans: readonly TouchedSpan[]): Promise<void> {
   if (spans.length === 0) return;
@@ -106,34 +137,67 @@ export async function refreshDailyAggregates(db: Database, spans: readonly Touch
   await db.execute(sql`
     SELECT pg_advisory_xact_lock(hashtextextended('campaign_metrics_daily:' || id::text, 0))
     FROM (SELECT DISTINCT t.campaign_id AS id FROM ${spanRows} ORDER BY 1) locked`);
+  await refreshPeriods(db, spanRows, DAYS, (days) =>
+    dailyRows(sql`FROM ${days} d
+        JOIN campaign_metrics_snapshots s
+          ON s.campaign_id = d.campaign_id AND s.snapshot_date >= d.day_start AND s.snapshot_date < d.period_end`),
+  );
+  await refreshPeriods(db, spanRows, WEEKS, (weeks) =>
+    weeklyRows(sql`FROM ${weeks} w
+        JOIN campaign_metrics_daily p
+          ON p.campaign_id = w.campaign_id AND p.time_zone = w.time_zone
+         AND p.day_start >= w.week_start AND p.day_start < w.period_end`),
+  );
+}
+
+/**
+ * One statement: the kept periods of `level` overlapping the spans (a relation with
+ * campaign_id, time_zone, the start column and period_end) get `freshRows` of them; those
+ * without rows are deleted.
+ */
+async function refreshPeriods(
+  db: Database,
+  spanRows: SQL,
+  level: PeriodTable,
+  freshRows: (periods: SQL) => SQL,
+): Promise<void> {
+  const { table, start, unit } = level;
+  const step = raw(`interval '1 ${unit}'`);
   await db.execute(sql`
     WITH spans AS (SELECT * FROM ${spanRows}),
-    days AS MATERIALIZED (
-      SELECT DISTINCT z.campaign_id, z.time_zone, local_midnight.day_start,
-             ((local_midnight.day_start AT TIME ZONE z.time_zone) + interval '1 day') AT TIME ZONE z.time_zone AS day_end
+    periods AS MATERIALIZED (
+      SELECT DISTINCT z.campaign_id, z.time_zone, local_start.${start},
+             ((local_start.${start} AT TIME ZONE z.time_zone) + ${step}) AT TIME ZONE z.time_zone AS period_end
       FROM spans t
       JOIN (${keptZones(sql`c.id IN (SELECT campaign_id FROM spans)`)}) z ON z.campaign_id = t.campaign_id
       CROSS JOIN LATERAL generate_series(
-        date_trunc('day', t.from_at AT TIME ZONE z.time_zone),
+        date_trunc(${unit}, t.from_at AT TIME ZONE z.time_zone),
         t.to_at AT TIME ZONE z.time_zone,
-        interval '1 day') AS wall(midnight)
-      CROSS JOIN LATERAL (SELECT wall.midnight AT TIME ZONE z.time_zone AS day_start) local_midnight
+        ${step}) AS wall(midnight)
+      CROSS JOIN LATERAL (SELECT wall.midnight AT TIME ZONE z.time_zone AS ${start}) local_start
     ),
-    fresh AS MATERIALIZED (
-      ${dailyRows(sql`FROM days d
-        JOIN campaign_metrics_snapshots s
-          ON s.campaign_id = d.campaign_id AND s.snapshot_date >= d.day_start AND s.snapshot_date < d.day_end`)}
-    ),
+    fresh AS MATERIALIZED (${freshRows(sql`periods`)}),
     emptied AS (
-      DELETE FROM campaign_metrics_daily x USING days d
-      WHERE x.campaign_id = d.campaign_id AND x.time_zone = d.time_zone AND x.day_start = d.day_start
+      DELETE FROM ${table} x USING periods d
+      WHERE x.campaign_id = d.campaign_id AND x.time_zone = d.time_zone AND x.${start} = d.${start}
         AND NOT EXISTS (SELECT 1 FROM fresh f
-                        WHERE f.campaign_id = d.campaign_id AND f.time_zone = d.time_zone AND f.day_start = d.day_start)
+                        WHERE f.campaign_id = d.campaign_id AND f.time_zone = d.time_zone AND f.${start} = d.${start})
     )
-    INSERT INTO campaign_metrics_daily (${COLUMN_LIST})
-    SELECT ${COLUMN_LIST} FROM fresh
-    ON CONFLICT (campaign_id, time_zone, day_start)
-    DO UPDATE SET (${COLUMN_LIST}) = ROW(${raw(DAILY_COLUMNS.map((c) => `excluded.${c}`).join(', '))})`);
+    INSERT INTO ${table} (${level.columns})
+    SELECT ${level.columns} FROM fresh
+    ON CONFLICT (campaign_id, time_zone, ${start})
+    DO UPDATE SET (${level.columns}) = ROW(${level.excluded})`);
+}
+
+/**
+ * Weekly rows of the days `p` that `daysOfWeeks` yields with w(campaign_id, time_zone,
+ * week_start): the days merged like any parts (FIRST/LAST of the first/last day).
+ */
+function weeklyRows(daysOfWeeks: SQL): SQL {
+  return sql`
+    SELECT w.campaign_id, w.time_zone, w.week_start, ${mergedRollupAggregates('p', { details: false })}
+    ${daysOfWeeks}
+    GROUP BY 1, 2, 3`;
 }
 
 /** Zone names (IANA: no quotes or commas) as a text[] parameter. */
@@ -148,23 +212,24 @@ export interface DailyRebuildScope {
 }
 
 /**
- * Builds the daily rows of the scope again from the raw snapshots: one grouping pass (faster
- * than day-by-day refreshes when most days change: a bulk load, a new zone, a campaign
- * moving to another zone). Removes the scope's rows of zones no longer kept. Rows go in in
- * key order, so a campaign's year of days sits on a few dozen pages, not one page per day.
+ * Builds the daily rows of the scope again from the raw snapshots, then its weeks from those
+ * days: one grouping pass each (faster than period-by-period refreshes when most change: a
+ * bulk load, a new zone, a campaign moving to another zone). Removes the scope's rows of zones
+ * no longer kept. Rows go in in key order, so a campaign's year of days sits on a few dozen
+ * pages, not one page per day. Returns the number of days.
  */
 export async function rebuildDailyAggregates(db: Database, scope: DailyRebuildScope = {}): Promise<number> {
   const campaignsIn = scope.campaignIds ? campaignIdIn(scope.campaignIds) : sql`true`;
   const zonesIn = (column: string) =>
     scope.timeZones ? sql`${raw(column)} = ANY(${zoneArray(scope.timeZones)})` : sql`true`;
-  await db.execute(sql`
-    DELETE FROM campaign_metrics_daily x
-    WHERE x.campaign_id IN (SELECT c.id FROM campaigns c WHERE ${campaignsIn}) AND ${zonesIn('x.time_zone')}`);
+  const inScope = (alias: string) =>
+    sql`${raw(alias)}.campaign_id IN (SELECT c.id FROM campaigns c WHERE ${campaignsIn}) AND ${zonesIn(`${alias}.time_zone`)}`;
+  for (const { table } of [WEEKS, DAYS]) await db.execute(sql`DELETE FROM ${table} x WHERE ${inScope('x')}`);
   const [row] = await queryRows<{ days: number }>(
     db,
     sql`
     WITH inserted AS (
-      INSERT INTO campaign_metrics_daily (${COLUMN_LIST})
+      INSERT INTO campaign_metrics_daily (${DAYS.columns})
       ${dailyRows(sql`FROM (${keptZones(sql`${campaignsIn} AND ${zonesIn('z.time_zone')}`)}) z
         JOIN campaign_metrics_snapshots s ON s.campaign_id = z.campaign_id
         CROSS JOIN LATERAL (SELECT z.campaign_id, z.time_zone,
@@ -174,12 +239,19 @@ export async function rebuildDailyAggregates(db: Database, scope: DailyRebuildSc
     )
     SELECT count(*)::int AS days FROM inserted`,
   );
+  await db.execute(sql`
+    INSERT INTO campaign_metrics_weekly (${WEEKS.columns})
+    ${weeklyRows(sql`FROM campaign_metrics_daily p
+      CROSS JOIN LATERAL (SELECT p.campaign_id, p.time_zone,
+                                 date_trunc('week', p.day_start, p.time_zone) AS week_start) w
+      WHERE ${inScope('p')}`)}
+    ORDER BY 1, 2, 3`);
   return row?.days ?? 0;
 }
 
 /**
  * Makes daily_aggregate_zones exactly `zones`, in one transaction: a zone added is built for
- * every campaign, a zone dropped loses its rows (but where it is a campaign's own zone).
+ * every campaign, a zone dropped loses its rows of days and weeks (but where it is a campaign's own zone).
  * Snapshots written while a new zone builds may miss its days: change the list while ingest
  * is paused (as for a migration). Returns what changed.
  */
@@ -196,9 +268,11 @@ export async function setDailyAggregateZones(
     if (removed.length) {
       const list = zoneArray(removed);
       await tx.execute(sql`DELETE FROM daily_aggregate_zones WHERE time_zone = ANY(${list})`);
-      await tx.execute(sql`
-        DELETE FROM campaign_metrics_daily x USING campaigns c
-        WHERE c.id = x.campaign_id AND x.time_zone = ANY(${list}) AND x.time_zone <> c.time_zone`);
+      for (const { table } of [WEEKS, DAYS]) {
+        await tx.execute(sql`
+          DELETE FROM ${table} x USING campaigns c
+          WHERE c.id = x.campaign_id AND x.time_zone = ANY(${list}) AND x.time_zone <> c.time_zone`);
+      }
     }
     if (added.length === 0) return { added, removed, days: 0 };
     for (const zone of added)

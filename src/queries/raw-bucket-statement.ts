@@ -62,18 +62,7 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
   // DAY and coarser buckets in a zone whose local days are pre-aggregated for the campaign
   // read those days where the range holds them whole (a one-time choice per campaign).
   const daily = rank >= DAY_RANK && !selection.details ? dailyParts(query, rank, inRange, keysetRows) : null;
-  // Where the days answer, the raw branch below never runs; for one target PostgreSQL can tell
-  // so from the parameters (campaign_days_kept) and drop its month partitions before starting
-  // instead of initializing a year of them (about 0.3 ms of PostgreSQL CPU per execution).
-  const rawRange =
-    daily && source.only
-      ? [
-          ...inRange,
-          sql`s.snapshot_date < (CASE WHEN campaign_days_kept(${source.only.campaignId}, ${source.only.timeZone})
-                                 THEN '-infinity'::timestamptz ELSE 'infinity'::timestamptz END)`,
-        ]
-      : inRange;
-  const rows = allOf([...rawRange, ...keysetRows]);
+  const rows = allOf([...inRange, ...keysetRows]);
   // The range again for the FIRST/LAST probes: on the month-partitioned table an unbounded
   // probe is planned over every partition of the campaign (a hash join reading all its rows).
   const probeRange = (alias: 'f' | 'l') =>
@@ -100,7 +89,7 @@ export function rawBucketStatement(source: TargetSource, query: SnapshotBucketsQ
         );
 
   const rawTotalCount = sql`(SELECT count(*)::int FROM (
-          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(rawRange)}) bucket)`;
+          SELECT DISTINCT ${label} FROM campaign_metrics_snapshots s WHERE ${allOf(inRange)}) bucket)`;
 
   // Both branches even where the zone is the campaign's own (always kept): with the raw one,
   // PostgreSQL keeps the statement's generic plan; without it, it plans every execution
@@ -207,6 +196,7 @@ function groupedPage(
 }
 
 const DAY_RANK = 2;
+const WEEK_RANK = 3;
 /** More than any local day lasts (23 to 25 hours where clocks change; tzdb has none near 48). */
 const LONGER_THAN_A_DAY = sql`interval '48 hours'`;
 
@@ -225,9 +215,10 @@ function pageColumns(selection: BucketSelection, page: SQL): SQL {
 
 /**
  * Buckets of campaign k from parts: the pre-aggregated local days (campaign_metrics_daily)
- * lying wholly inside the range, and the raw snapshots of the range's cut days at either end.
- * Parts merge exactly (mergedValues), and a local day lies inside one bucket of any
- * granularity from DAY up, in the same zone.
+ * lying wholly inside the range, and the raw snapshots of the range's cut days at either end;
+ * for WEEK buckets the pre-aggregated weeks (campaign_metrics_weekly) lying wholly inside it,
+ * and days only where the range cuts a week. Parts merge exactly (mergedValues), and a local
+ * day lies inside one bucket of any granularity from DAY up, in the same zone.
  */
 function dailyParts(
   query: SnapshotBucketsQuery,
@@ -237,22 +228,36 @@ function dailyParts(
 ) {
   const { from, to, after, before, selection } = query;
   const zone = raw('k.time_zone');
-  const dayOf = (instant: SQL) => truncAtRank(raw(String(DAY_RANK)), instant, zone);
-  const label = (instant: string) => truncAtRank(raw(String(rank)), raw(instant), zone);
-  // whole days: from <= day_start (a local midnight) and the day ends by `to`
-  const days: SQL[] = [
-    sql`d.campaign_id = k.campaign_id`,
-    sql`d.time_zone = k.time_zone`,
-    sql`NOT (SELECT stored FROM probe)`,
-  ];
-  if (from) days.push(sql`d.day_start >= ${at(from)}`);
-  if (to) days.push(sql`d.day_start < ${dayOf(at(to))}`);
-  const dayKeyset: SQL[] = [];
-  if (after) dayKeyset.push(sql`d.day_start > ${at(after)}`);
-  if (before) {
-    const bucketOfBefore = truncAtRank(raw(String(rank)), at(before), zone);
-    dayKeyset.push(sql`d.day_start < ${nextLabelAtRank(raw(String(rank)), bucketOfBefore, zone)}`);
-  }
+  const rankSql = (r: number) => raw(String(r));
+  const startOf = (r: number, instant: SQL) => truncAtRank(rankSql(r), instant, zone);
+  const label = (instant: string) => truncAtRank(rankSql(rank), raw(instant), zone);
+  /** The first local midnight starting a period of rank r at or after `from`. */
+  const firstWhole = (r: number, instant: Date) =>
+    sql`(CASE WHEN ${startOf(r, at(instant))} = ${at(instant)} THEN ${at(instant)}
+         ELSE ${nextLabelAtRank(rankSql(r), startOf(r, at(instant)), zone)} END)`;
+  /**
+   * Rows of a pre-aggregated table `alias` whose period (of rank r, starting at `start`) lies
+   * wholly in the range: it starts at or after `from` and before the period holding `to`.
+   */
+  const whole = (alias: 'd' | 'w', r: number, withKeyset: boolean, more: readonly SQL[] = []) => {
+    const start = raw(`${alias}.${r === DAY_RANK ? 'day_start' : 'week_start'}`);
+    const conditions: SQL[] = [
+      sql`${raw(alias)}.campaign_id = k.campaign_id`,
+      sql`${raw(alias)}.time_zone = k.time_zone`,
+      sql`NOT (SELECT stored FROM probe)`,
+      ...more,
+    ];
+    if (from) conditions.push(sql`${start} >= ${at(from)}`);
+    if (to) conditions.push(sql`${start} < ${startOf(r, at(to))}`);
+    if (withKeyset && after) conditions.push(sql`${start} > ${at(after)}`);
+    if (withKeyset && before) {
+      conditions.push(sql`${start} < ${nextLabelAtRank(rankSql(rank), startOf(rank, at(before)), zone)}`);
+    }
+    return allOf(conditions);
+  };
+  const days = (withKeyset: boolean, more: readonly SQL[] = []) => sql`
+    SELECT ${label('d.day_start')} AS label, false AS is_raw, ${rollupPartColumns('d', selection.metrics)}
+    FROM campaign_metrics_daily d WHERE ${whole('d', DAY_RANK, withKeyset, more)}`;
   // Raw rows of the cut days: before the first whole day, and from the last cut midnight on.
   // One branch each, so that both bounds of each are index conditions (an OR of the two is
   // a filter over the whole range in a generic plan). The midnights depend on the zone, a
@@ -262,29 +267,48 @@ function dailyParts(
   // of PostgreSQL CPU per execution).
   const cutDays: SQL[] = [];
   if (from) {
-    const firstMidnight = sql`(CASE WHEN ${dayOf(at(from))} = ${at(from)} THEN ${at(from)}
-                               ELSE ${nextLabelAtRank(raw(String(DAY_RANK)), dayOf(at(from)), zone)} END)`;
     cutDays.push(
-      sql`s.snapshot_date < ${firstMidnight} AND s.snapshot_date < ${at(from)} + ${LONGER_THAN_A_DAY}`,
+      sql`s.snapshot_date < ${firstWhole(DAY_RANK, from)} AND s.snapshot_date < ${at(from)} + ${LONGER_THAN_A_DAY}`,
     );
   }
   if (to) {
     cutDays.push(
-      sql`s.snapshot_date >= ${dayOf(at(to))} AND s.snapshot_date >= ${at(to)} - ${LONGER_THAN_A_DAY}`,
+      sql`s.snapshot_date >= ${startOf(DAY_RANK, at(to))} AND s.snapshot_date >= ${at(to)} - ${LONGER_THAN_A_DAY}`,
     );
   }
 
   const parts = (withKeyset: boolean) => {
-    const rawBranches = cutDays.map(
-      (cut) => sql`
-    UNION ALL
-    SELECT ${label('s.snapshot_date')}, true, ${rawPartColumns('s', selection.metrics)}
-    FROM campaign_metrics_snapshots s WHERE ${allOf([...inRange, cut, ...(withKeyset ? keysetRows : [])])}`,
+    const branches: SQL[] = [];
+    if (rank === WEEK_RANK) {
+      // whole weeks, then the whole days of the weeks the range cuts: before the first whole
+      // week, and from the week holding `to` on (not before the first whole week)
+      branches.push(sql`
+    SELECT w.week_start AS label, false AS is_raw, ${rollupPartColumns('w', selection.metrics)}
+    FROM campaign_metrics_weekly w WHERE ${whole('w', WEEK_RANK, withKeyset)}`);
+      const firstWeek = from && firstWhole(WEEK_RANK, from);
+      if (firstWeek) branches.push(days(withKeyset, [sql`d.day_start < ${firstWeek}`]));
+      if (to) {
+        const lastWeek = startOf(WEEK_RANK, at(to));
+        branches.push(
+          days(withKeyset, [
+            sql`d.day_start >= ${lastWeek}`,
+            ...(firstWeek ? [sql`d.day_start >= ${firstWeek}`] : []),
+          ]),
+        );
+      }
+    } else {
+      branches.push(days(withKeyset));
+    }
+    for (const cut of cutDays) {
+      branches.push(sql`
+    SELECT ${label('s.snapshot_date')} AS label, true AS is_raw, ${rawPartColumns('s', selection.metrics)}
+    FROM campaign_metrics_snapshots s WHERE ${allOf([...inRange, cut, ...(withKeyset ? keysetRows : [])])}`);
+    }
+    return sql.join(
+      branches,
+      sql`
+    UNION ALL`,
     );
-    return sql`
-    SELECT ${label('d.day_start')} AS label, false AS is_raw, ${rollupPartColumns('d', selection.metrics)}
-    FROM campaign_metrics_daily d WHERE ${allOf([...days, ...(withKeyset ? dayKeyset : [])])}
-    ${sql.join(rawBranches, sql``)}`;
   };
 
   return {

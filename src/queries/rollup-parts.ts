@@ -130,14 +130,15 @@ export function rollupPartColumns(
 
 /**
  * Aggregates merging parts `p` of one group into one rollup's values (first/last by
- * instant through ordered array_agg, so null values stay what they were).
+ * instant through ordered array_agg, so null values stay what they were); without the
+ * details (full_snapshot) for parts that have none (pre-aggregated days).
  */
-export function mergedRollupAggregates(p: string): SQL {
+export function mergedRollupAggregates(p: string, { details = true } = {}): SQL {
   const columns = [
     `sum(${p}.sample_count)::int AS sample_count`,
     `min(${p}.first_at) AS first_at`,
     `max(${p}.last_at) AS last_at`,
-    `(array_agg(${p}.full_snapshot ORDER BY ${p}.last_at DESC))[1] AS full_snapshot`,
+    ...(details ? [`(array_agg(${p}.full_snapshot ORDER BY ${p}.last_at DESC))[1] AS full_snapshot`] : []),
     ...METRICS.flatMap(({ column: c, nullable }) => [
       `(array_agg(${p}.${c}_first ORDER BY ${p}.first_at ASC))[1] AS ${c}_first`,
       `(array_agg(${p}.${c}_last ORDER BY ${p}.last_at DESC))[1] AS ${c}_last`,

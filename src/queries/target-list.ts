@@ -23,20 +23,6 @@ export function targetList(
 }
 
 /**
- * The campaign and zone of a statement's only target as parameters (the zone null: the
- * campaign's own), for conditions PostgreSQL evaluates before it starts executing (partition
- * pruning); undefined for several targets, whose values are arrays.
- */
-export function onlyTargetParameters(
-  targets: readonly { campaignId: string; timeZone: string | null }[],
-): { campaignId: SQL; timeZone: SQL } | undefined {
-  const [only] = targets;
-  return targets.length === 1 && only
-    ? { campaignId: sql`${only.campaignId}::uuid`, timeZone: sql`${only.timeZone}::text` }
-    : undefined;
-}
-
-/**
  * `c.id` among `ids` for a statement that looks campaigns up by id: one id as a scalar, for
  * the reason above (PostgreSQL prices `= ANY(array)` for 10 ids and never keeps its generic
  * plan), several as an array.

@@ -290,7 +290,7 @@ export async function bulkSeed(
   return { campaigns: campaigns.length, snapshots: sent, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Daily pre-aggregates of the campaigns, `streams` groups of CAMPAIGNS_PER_COPY at once. */
+/** Daily and weekly pre-aggregates of the campaigns, `streams` groups of CAMPAIGNS_PER_COPY at once. */
 async function rebuildDailyAggregatesInParts(
   sql: postgres.Sql,
   ids: readonly string[],
@@ -304,13 +304,14 @@ async function rebuildDailyAggregatesInParts(
     }
   };
   await withDrizzle(sql, (db) => Promise.all(Array.from({ length: streams }, rebuildParts(db))));
-  await sql`ANALYZE campaign_metrics_daily`;
+  await sql`ANALYZE campaign_metrics_daily, campaign_metrics_weekly`;
 }
 
 /**
- * For a loaded plan: builds the daily pre-aggregates where a sample of its campaigns (as in
- * bulkSeedIsPresent) lacks a kept zone's days (a database seeded before they existed, or a
- * zone added since). Returns whether it built them.
+ * For a loaded plan: builds the daily and weekly pre-aggregates where a sample of its
+ * campaigns (as in bulkSeedIsPresent) lacks a kept zone's days (a database seeded before
+ * they existed, or a zone added since; the migration that added the weeks built them from
+ * the days). Returns whether it built them.
  */
 export async function ensureBulkSeedDailyAggregates(
   sql: postgres.Sql,
