@@ -9,6 +9,8 @@ export interface GroupedLoaderOptions<Key, Value> {
   load: (keys: readonly Key[]) => Promise<readonly Value[]>;
 }
 
+const UNANSWERED = Symbol('unanswered');
+
 /**
  * A per-request DataLoader whose keys carry arguments: the keys of one tick are split by
  * argument set and each set runs as one statement for all its campaigns.
@@ -25,7 +27,9 @@ export function createGroupedLoader<Key, Value>({
         const group = groupOf(key);
         groups.set(group, [...(groups.get(group) ?? []), i]);
       });
-      const answers: (Value | Error)[] = keys.map(() => new Error('grouped loader returned no answer'));
+      // filled per group below; a key its group left unanswered gets an error at the end
+      // (made only then: an Error captures a stack, and a page batches 50 keys)
+      const answers: (Value | Error | typeof UNANSWERED)[] = keys.map(() => UNANSWERED);
       await Promise.all(
         [...groups.values()].map(async (indexes) => {
           try {
@@ -40,7 +44,9 @@ export function createGroupedLoader<Key, Value>({
           }
         }),
       );
-      return answers;
+      return answers.map((answer) =>
+        answer === UNANSWERED ? new Error('grouped loader returned no answer') : answer,
+      );
     },
     { cacheKeyFn: cacheKeyOf },
   );
